@@ -1,0 +1,97 @@
+/* Activations: fused bias + activation forward, and the derivative applied to a
+ * backpropagated delta. Template: see core_impl.h. */
+
+static inline REAL SFX(logistic)(REAL z)
+{
+    /* Written so that exp never overflows. */
+    if (z >= 0) {
+        REAL e = R_EXP(-z);
+        return 1 / (1 + e);
+    }
+    REAL e = R_EXP(z);
+    return e / (1 + e);
+}
+
+/* z (B,OC) += bias (OC) when bias is non-NULL. */
+static void SFX(add_bias)(REAL *z, const REAL *bias, size_t B, size_t OC)
+{
+    if (bias == NULL) return;
+    for (size_t i = 0; i < B; i++) {
+        REAL *zr = z + i * OC;
+        for (size_t j = 0; j < OC; j++) zr[j] += bias[j];
+    }
+}
+
+/* p (B,OC) = softmax of each row of z (B,OC); p may alias z. */
+static void SFX(softmax_rows)(REAL *p, const REAL *z, size_t B, size_t OC)
+{
+    for (size_t i = 0; i < B; i++) {
+        const REAL *zr = z + i * OC;
+        REAL *pr = p + i * OC;
+        REAL zmax = zr[0];
+        for (size_t j = 1; j < OC; j++) zmax = zr[j] > zmax ? zr[j] : zmax;
+        REAL sum = 0;
+        for (size_t j = 0; j < OC; j++) {
+            pr[j] = R_EXP(zr[j] - zmax);
+            sum += pr[j];
+        }
+        REAL inv = 1 / sum;
+        for (size_t j = 0; j < OC; j++) pr[j] *= inv;
+    }
+}
+
+int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int act,
+                                size_t B, size_t OC)
+{
+    /* z is (B,OC), bias is (OC), a is (B,OC) */
+    size_t n = B * OC;
+    SFX(add_bias)(z, bias, B, OC);
+    switch (act) {
+    case NNF_IDENTITY:
+        if (a != z) memcpy(a, z, n * sizeof(REAL));
+        break;
+    case NNF_LOGISTIC:
+        for (size_t i = 0; i < n; i++) a[i] = SFX(logistic)(z[i]);
+        break;
+    case NNF_TANH:
+        for (size_t i = 0; i < n; i++) a[i] = R_TANH(z[i]);
+        break;
+    case NNF_RELU:
+        for (size_t i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : 0;
+        break;
+    case NNF_EXP:
+        for (size_t i = 0; i < n; i++) a[i] = R_EXP(z[i]);
+        break;
+    case NNF_SOFTMAX:
+        SFX(softmax_rows)(a, z, B, OC);
+        break;
+    default:
+        return NNF_EINVAL;
+    }
+    return NNF_OK;
+}
+
+int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL *a, int act,
+                                 size_t n)
+{
+    /* delta, z, a are (n) */
+    switch (act) {
+    case NNF_IDENTITY:
+        break;
+    case NNF_LOGISTIC:
+        for (size_t i = 0; i < n; i++) delta[i] *= a[i] * (1 - a[i]);
+        break;
+    case NNF_TANH:
+        for (size_t i = 0; i < n; i++) delta[i] *= 1 - a[i] * a[i];
+        break;
+    case NNF_RELU:
+        for (size_t i = 0; i < n; i++) delta[i] = z[i] > 0 ? delta[i] : 0;
+        break;
+    case NNF_EXP:
+        for (size_t i = 0; i < n; i++) delta[i] *= a[i];
+        break;
+    default:
+        return NNF_EINVAL; /* softmax only appears fused with its loss */
+    }
+    return NNF_OK;
+}

@@ -1,0 +1,15 @@
+/* The float32 instance of the templated core. */
+#include <float.h>
+#include <math.h>
+#include "nnfast.h"
+
+#define REAL float
+#define SFX(name) name##_f32
+#define R_EXP expf
+#define R_LOG logf
+#define R_TANH tanhf
+#define R_SQRT sqrtf
+#define R_EPS FLT_EPSILON
+#define R_BLAS_GEMM nnf_blas_sgemm
+
+#include "core_impl.h"

@@ -1,0 +1,15 @@
+/* The float64 instance of the templated core. */
+#include <float.h>
+#include <math.h>
+#include "nnfast.h"
+
+#define REAL double
+#define SFX(name) name##_f64
+#define R_EXP exp
+#define R_LOG log
+#define R_TANH tanh
+#define R_SQRT sqrt
+#define R_EPS DBL_EPSILON
+#define R_BLAS_GEMM nnf_blas_dgemm
+
+#include "core_impl.h"

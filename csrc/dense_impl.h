@@ -1,0 +1,112 @@
+/* Dense layers: GEMM (BLAS and naive reference), forward with fused bias and
+ * activation, backward with GEMMs for dw and dinp and a row sum for db, and the
+ * CSR variants of the first layer. Template: see core_impl.h. */
+#include <limits.h>
+
+int SFX(nnf_gemm_ref)(REAL *c, const REAL *a, const REAL *b, int trans_a, int trans_b,
+                      REAL alpha, REAL beta, size_t M, size_t N, size_t K)
+{
+    /* op(a) is (M,K), op(b) is (K,N), c is (M,N); all row-major, contiguous */
+    for (size_t i = 0; i < M; i++) {
+        for (size_t j = 0; j < N; j++) {
+            double acc = 0;
+            for (size_t p = 0; p < K; p++) {
+                REAL av = trans_a ? a[p * M + i] : a[i * K + p];
+                REAL bv = trans_b ? b[j * K + p] : b[p * N + j];
+                acc += (double)av * (double)bv;
+            }
+            /* beta == 0 overwrites, so garbage (even NaN) in c is ignored, as in BLAS */
+            double old = beta == 0 ? 0.0 : (double)beta * (double)c[i * N + j];
+            c[i * N + j] = (REAL)((double)alpha * acc + old);
+        }
+    }
+    return NNF_OK;
+}
+
+int SFX(nnf_gemm)(REAL *c, const REAL *a, const REAL *b, int trans_a, int trans_b,
+                  REAL alpha, REAL beta, size_t M, size_t N, size_t K)
+{
+    /* op(a) is (M,K), op(b) is (K,N), c is (M,N); all row-major, contiguous.
+     * Fortran BLAS is column-major: a row-major c is a column-major c^T, so
+     * compute c^T = op(b)^T op(a)^T, i.e. swap the operands. */
+    if (R_BLAS_GEMM == NULL) return NNF_ENOBLAS;
+    if (M == 0 || N == 0) return NNF_OK;
+    if (M > INT_MAX || N > INT_MAX || K > INT_MAX) return NNF_EINVAL;
+    if (K == 0) {
+        for (size_t i = 0; i < M * N; i++) c[i] = beta == 0 ? 0 : beta * c[i];
+        return NNF_OK;
+    }
+    nnf_blas_int m = (nnf_blas_int)N, n = (nnf_blas_int)M, k = (nnf_blas_int)K;
+    nnf_blas_int lda = (nnf_blas_int)(trans_b ? K : N);
+    nnf_blas_int ldb = (nnf_blas_int)(trans_a ? M : K);
+    nnf_blas_int ldc = (nnf_blas_int)N;
+    char ta = trans_b ? 'T' : 'N', tb = trans_a ? 'T' : 'N';
+    R_BLAS_GEMM(&ta, &tb, &m, &n, &k, &alpha, (REAL *)b, &lda, (REAL *)a, &ldb, &beta, c,
+                &ldc);
+    return NNF_OK;
+}
+
+int SFX(nnf_dense_forward)(REAL *z, REAL *a, const REAL *inp, const REAL *w,
+                           const REAL *b, int act, size_t B, size_t C, size_t OC)
+{
+    /* inp is (B,C), w is (C,OC), b is (OC), z and a are (B,OC) */
+    int status = SFX(nnf_gemm)(z, inp, w, 0, 0, 1, 0, B, OC, C);
+    if (status != NNF_OK) return status;
+    return SFX(nnf_activation_forward)(a, z, b, act, B, OC);
+}
+
+/* db (OC) += column sums of dout (B,OC) */
+static void SFX(bias_backward)(REAL *db, const REAL *dout, size_t B, size_t OC)
+{
+    for (size_t i = 0; i < B; i++) {
+        const REAL *dr = dout + i * OC;
+        for (size_t j = 0; j < OC; j++) db[j] += dr[j];
+    }
+}
+
+int SFX(nnf_dense_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
+                            const REAL *inp, const REAL *w, size_t B, size_t C, size_t OC)
+{
+    /* dout is (B,OC), inp is (B,C), w is (C,OC); dw is (C,OC), db (OC), dinp (B,C) */
+    int status = SFX(nnf_gemm)(dw, inp, dout, 1, 0, 1, 1, C, OC, B);
+    if (status != NNF_OK) return status;
+    SFX(bias_backward)(db, dout, B, OC);
+    if (dinp == NULL) return NNF_OK;
+    return SFX(nnf_gemm)(dinp, dout, w, 0, 1, 1, 0, B, C, OC);
+}
+
+int SFX(nnf_sparse_dense_forward)(REAL *z, REAL *a, const SFX(nnf_data) *data,
+                                  const size_t *rows, const REAL *w, const REAL *b,
+                                  int act, size_t B, size_t OC)
+{
+    /* rows (B) index data's CSR X (N,F); w is (F,OC), b (OC), z and a (B,OC) */
+    memset(z, 0, B * OC * sizeof(REAL));
+    for (size_t i = 0; i < B; i++) {
+        size_t r = rows[i];
+        REAL *zr = z + i * OC;
+        for (int64_t p = data->X_indptr[r]; p < data->X_indptr[r + 1]; p++) {
+            const REAL *wr = w + (size_t)data->X_indices[p] * OC;
+            REAL v = data->X_data[p];
+            for (size_t j = 0; j < OC; j++) zr[j] += v * wr[j];
+        }
+    }
+    return SFX(nnf_activation_forward)(a, z, b, act, B, OC);
+}
+
+int SFX(nnf_sparse_dense_backward)(REAL *dw, REAL *db, const REAL *dout,
+                                   const SFX(nnf_data) *data, const size_t *rows,
+                                   size_t B, size_t OC)
+{
+    /* rows (B) index data's CSR X (N,F); dout is (B,OC); dw is (F,OC), db (OC) */
+    for (size_t i = 0; i < B; i++) {
+        size_t r = rows[i];
+        const REAL *dr = dout + i * OC;
+        for (int64_t p = data->X_indptr[r]; p < data->X_indptr[r + 1]; p++) {
+            REAL *dwr = dw + (size_t)data->X_indices[p] * OC;
+            REAL v = data->X_data[p];
+            for (size_t j = 0; j < OC; j++) dwr[j] += v * dr[j];
+        }
+    }
+    SFX(bias_backward)(db, dout, B, OC);
+    return NNF_OK;
+}

@@ -1,0 +1,127 @@
+/*
+ * nnfast C core: the kernels and the training loop of a multilayer perceptron.
+ *
+ * Plain C99 with no Python API. Every function returns an int status (NNF_OK = 0)
+ * and never exits or prints. Arguments come outputs first, then inputs, then sizes.
+ * Callers (the Cython bridge) validate everything; the core trusts its inputs.
+ *
+ * What this is not: a general tensor library. It knows dense layers, a fixed set
+ * of activations and losses, SGD and Adam, and nothing else.
+ *
+ * Dimension letters used in the shape comments of every kernel:
+ *   B = rows in a (mini)batch, N = rows in a data set, C = input units of a layer,
+ *   OC = output units of a layer, O = network outputs, F = input features,
+ *   P = parameters in the whole network.
+ *
+ * Every typed function exists twice, suffix _f32 (float) and _f64 (double), both
+ * compiled from one source: core_f32.c and core_f64.c include the *_impl.h templates.
+ */
+#ifndef NNFAST_H
+#define NNFAST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum nnf_status {
+    NNF_OK = 0,
+    NNF_ENOMEM = 1,        /* an allocation failed */
+    NNF_EINVAL = 2,        /* a size does not fit (e.g. above the BLAS int range) */
+    NNF_EINTERRUPTED = 3,  /* the caller's check function asked to stop */
+    NNF_ENOBLAS = 4        /* nnf_set_blas was never called */
+};
+
+/* Activations. EXP and SOFTMAX are output activations only. */
+enum nnf_activation {
+    NNF_IDENTITY = 0,
+    NNF_LOGISTIC = 1,
+    NNF_TANH = 2,
+    NNF_RELU = 3,
+    NNF_EXP = 4,
+    NNF_SOFTMAX = 5
+};
+
+/* Losses, each fused with its output activation:
+ * SQUARED (identity), POISSON (exp), LOG (softmax cross-entropy),
+ * BINARY_LOG (logistic cross-entropy, binary and multilabel). */
+enum nnf_loss {
+    NNF_LOSS_SQUARED = 0,
+    NNF_LOSS_POISSON = 1,
+    NNF_LOSS_LOG = 2,
+    NNF_LOSS_BINARY_LOG = 3
+};
+
+enum nnf_solver { NNF_SGD = 0, NNF_ADAM = 1 };
+
+/* ---- BLAS: SciPy's Fortran ?gemm, handed over once at import ---------------- */
+
+/* The BLAS integer; csrc/check_blas_int.py fails the build unless SciPy's
+ * cython_blas takes exactly this type. */
+typedef int nnf_blas_int;
+typedef void (*nnf_sgemm_fn)(char *transa, char *transb, nnf_blas_int *m, nnf_blas_int *n,
+                             nnf_blas_int *k, float *alpha, float *a, nnf_blas_int *lda,
+                             float *b, nnf_blas_int *ldb, float *beta, float *c,
+                             nnf_blas_int *ldc);
+typedef void (*nnf_dgemm_fn)(char *transa, char *transb, nnf_blas_int *m, nnf_blas_int *n,
+                             nnf_blas_int *k, double *alpha, double *a, nnf_blas_int *lda,
+                             double *b, nnf_blas_int *ldb, double *beta, double *c,
+                             nnf_blas_int *ldc);
+void nnf_set_blas(nnf_sgemm_fn sgemm, nnf_dgemm_fn dgemm);
+extern nnf_sgemm_fn nnf_blas_sgemm;
+extern nnf_dgemm_fn nnf_blas_dgemm;
+
+/* ---- Random numbers: xoshiro256** seeded by splitmix64 ---------------------- */
+
+void nnf_rng_seed(uint64_t state[4], uint64_t seed);
+uint64_t nnf_rng_next(uint64_t state[4]);
+/* uniform integer in [0, n), n > 0 */
+size_t nnf_rng_below(uint64_t state[4], size_t n);
+/* Fisher-Yates shuffle of idx (N) */
+void nnf_shuffle(size_t *idx, uint64_t state[4], size_t n);
+
+/* ---- Network description (independent of the float type) -------------------- */
+
+typedef struct {
+    size_t n_layers;          /* weight layers L (hidden layers + 1) */
+    const size_t *units;      /* (L+1): units[0] = F, units[L] = O */
+    const int *activation;    /* (L): activation[l] follows weight layer l; the last
+                                 one is the output activation */
+    int loss;                 /* enum nnf_loss, fused with activation[L-1] */
+} nnf_arch;
+
+/* The parameter block holds all weights, then all biases (scikit-learn's packing):
+ * W_0 (C_0,OC_0), ..., W_{L-1}, b_0 (OC_0), ..., b_{L-1}. */
+size_t nnf_n_weights(const nnf_arch *arch);
+size_t nnf_n_params(const nnf_arch *arch);
+
+typedef struct {
+    int solver;               /* enum nnf_solver */
+    double learning_rate;
+    double momentum;          /* sgd */
+    int nesterov;             /* sgd */
+    double beta_1, beta_2, epsilon;  /* adam */
+    double alpha;             /* L2 strength, on weights only */
+    int64_t t;                /* adam step count, advanced by each step */
+} nnf_optimizer;
+
+typedef struct {
+    double loss_sum;          /* sum over minibatches of batch loss * batch rows */
+    size_t n_seen;            /* rows trained on */
+    size_t n_batches;         /* minibatch updates made */
+} nnf_epoch_stats;
+
+/* Called between minibatches; nonzero stops training (Ctrl-C). */
+typedef int (*nnf_check_fn)(void *ctx);
+
+#define NNF_REAL float
+#define NNF_SFX(name) name##_f32
+#include "nnfast_typed.h"
+#undef NNF_REAL
+#undef NNF_SFX
+
+#define NNF_REAL double
+#define NNF_SFX(name) name##_f64
+#include "nnfast_typed.h"
+#undef NNF_REAL
+#undef NNF_SFX
+
+#endif /* NNFAST_H */

@@ -1,0 +1,448 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""Bridge between Python and the C core in csrc/.
+
+Python validates arrays and arguments; this module only checks what it needs to
+hand raw pointers to C safely (dtype, contiguity, shapes), releases the GIL around
+every C call that may take long, and turns C status codes into Python exceptions.
+"""
+
+import numpy as np
+
+from libc.stdint cimport int64_t, uint64_t
+from libc.string cimport memset
+cimport scipy.linalg.cython_blas as blas
+
+from nnfast._core cimport *
+
+# The BLAS pointers are typed with `int` sizes in nnfast.h; if SciPy's signatures
+# ever differ, this assignment fails to compile instead of being cast away.
+cdef nnf_sgemm_fn _sgemm = blas.sgemm
+cdef nnf_dgemm_fn _dgemm = blas.dgemm
+nnf_set_blas(_sgemm, _dgemm)
+
+ctypedef fused real:
+    float
+    double
+
+ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3, "exp": 4, "softmax": 5}
+LOSSES = {"squared_error": 0, "poisson": 1, "log_loss": 2, "binary_log_loss": 3}
+SOLVERS = {"sgd": 0, "adam": 1}
+
+cdef extern from "Python.h":
+    int PyErr_CheckSignals() except -1
+
+
+cdef int _check(int status) except -1:
+    if status == NNF_OK:
+        return 0
+    if status == NNF_ENOMEM:
+        raise MemoryError("nnfast: out of memory in the C core")
+    if status == NNF_ENOBLAS:
+        raise RuntimeError("nnfast: the BLAS pointers were not set")
+    if status == NNF_EINVAL:
+        raise ValueError("nnfast: a size is out of the range the C core supports")
+    raise RuntimeError(f"nnfast: C core returned status {status}")
+
+
+cdef inline real *_p1(real[::1] x) noexcept nogil:
+    return &x[0] if x.shape[0] > 0 else NULL
+
+cdef inline const real *_c1(const real[::1] x) noexcept nogil:
+    return &x[0] if x.shape[0] > 0 else NULL
+
+cdef inline real *_p2(real[:, ::1] x) noexcept nogil:
+    return &x[0, 0] if x.shape[0] > 0 and x.shape[1] > 0 else NULL
+
+cdef inline const real *_c2(const real[:, ::1] x) noexcept nogil:
+    return &x[0, 0] if x.shape[0] > 0 and x.shape[1] > 0 else NULL
+
+
+# ---------------------------------------------------------------- kernels
+# Thin wrappers over single kernels, used by the tests to hold each one against
+# its NumPy or naive-C reference.
+
+def gemm(real[:, ::1] c, const real[:, ::1] a, const real[:, ::1] b, bint trans_a,
+         bint trans_b, double alpha, double beta, bint reference=False):
+    """c = alpha * op(a) @ op(b) + beta * c in place (row-major, contiguous)."""
+    cdef size_t M = c.shape[0], N = c.shape[1]
+    cdef size_t K = a.shape[0] if trans_a else a.shape[1]
+    if (a.shape[1] if trans_a else a.shape[0]) != M:
+        raise ValueError("gemm: op(a) rows differ from c rows")
+    if (b.shape[1] if trans_b else b.shape[0]) != K or (b.shape[0] if trans_b else b.shape[1]) != N:
+        raise ValueError("gemm: op(b) shape does not match")
+    cdef int status
+    with nogil:
+        if real is float:
+            if reference:
+                status = nnf_gemm_ref_f32(_p2(c), _c2(a), _c2(b), trans_a, trans_b,
+                                          <float>alpha, <float>beta, M, N, K)
+            else:
+                status = nnf_gemm_f32(_p2(c), _c2(a), _c2(b), trans_a, trans_b,
+                                      <float>alpha, <float>beta, M, N, K)
+        else:
+            if reference:
+                status = nnf_gemm_ref_f64(_p2(c), _c2(a), _c2(b), trans_a, trans_b,
+                                          alpha, beta, M, N, K)
+            else:
+                status = nnf_gemm_f64(_p2(c), _c2(a), _c2(b), trans_a, trans_b,
+                                      alpha, beta, M, N, K)
+    _check(status)
+
+
+def activation_forward(real[:, ::1] a, real[:, ::1] z, const real[::1] bias, str act):
+    """z += bias (if bias has entries), a = act(z), in place."""
+    cdef int code = ACTIVATIONS[act]
+    cdef const real *b = _c1(bias)
+    if bias.shape[0] and bias.shape[0] != z.shape[1]:
+        raise ValueError("activation_forward: bias length differs from z columns")
+    if a.shape[0] != z.shape[0] or a.shape[1] != z.shape[1]:
+        raise ValueError("activation_forward: a and z differ in shape")
+    if real is float:
+        _check(nnf_activation_forward_f32(_p2(a), _p2(z), b, code, z.shape[0], z.shape[1]))
+    else:
+        _check(nnf_activation_forward_f64(_p2(a), _p2(z), b, code, z.shape[0], z.shape[1]))
+
+
+def activation_backward(real[::1] delta, const real[::1] z, const real[::1] a, str act):
+    """delta *= act'(z) in place, with a = act(z)."""
+    if not (delta.shape[0] == z.shape[0] == a.shape[0]):
+        raise ValueError("activation_backward: arrays differ in length")
+    if real is float:
+        _check(nnf_activation_backward_f32(_p1(delta), _c1(z), _c1(a), ACTIVATIONS[act],
+                                           delta.shape[0]))
+    else:
+        _check(nnf_activation_backward_f64(_p1(delta), _c1(z), _c1(a), ACTIVATIONS[act],
+                                           delta.shape[0]))
+
+
+def output_loss(real[:, ::1] delta, real[:, ::1] p, const real[:, ::1] z,
+                const real[:, ::1] y, sample_weight, str loss, double delta_scale):
+    """Output activation, weighted loss sum and output delta. Returns the loss sum."""
+    cdef double loss_sum = 0
+    cdef const real[::1] sw
+    cdef const real *swp = NULL
+    if sample_weight is not None:
+        sw = sample_weight
+        swp = _c1(sw)
+    if real is float:
+        _check(nnf_output_loss_f32(_p2(delta), _p2(p), &loss_sum, _c2(z), _c2(y), swp,
+                                   LOSSES[loss], delta_scale, z.shape[0], z.shape[1]))
+    else:
+        _check(nnf_output_loss_f64(_p2(delta), _p2(p), &loss_sum, _c2(z), _c2(y), swp,
+                                   LOSSES[loss], delta_scale, z.shape[0], z.shape[1]))
+    return loss_sum
+
+
+def dense_forward(real[:, ::1] z, real[:, ::1] a, const real[:, ::1] inp,
+                  const real[:, ::1] w, const real[::1] b, str act):
+    """z = inp @ w + b, a = act(z)."""
+    if real is float:
+        _check(nnf_dense_forward_f32(_p2(z), _p2(a), _c2(inp), _c2(w), _c1(b),
+                                     ACTIVATIONS[act], inp.shape[0], w.shape[0], w.shape[1]))
+    else:
+        _check(nnf_dense_forward_f64(_p2(z), _p2(a), _c2(inp), _c2(w), _c1(b),
+                                     ACTIVATIONS[act], inp.shape[0], w.shape[0], w.shape[1]))
+
+
+def dense_backward(dinp, real[:, ::1] dw, real[::1] db, const real[:, ::1] dout,
+                   const real[:, ::1] inp, const real[:, ::1] w):
+    """dw += inp^T dout, db += colsum(dout), dinp = dout @ w^T (if dinp is not None)."""
+    cdef real[:, ::1] di
+    cdef real *dip = NULL
+    if dinp is not None:
+        di = dinp
+        dip = _p2(di)
+    if real is float:
+        _check(nnf_dense_backward_f32(dip, _p2(dw), _p1(db), _c2(dout), _c2(inp), _c2(w),
+                                      inp.shape[0], w.shape[0], w.shape[1]))
+    else:
+        _check(nnf_dense_backward_f64(dip, _p2(dw), _p1(db), _c2(dout), _c2(inp), _c2(w),
+                                      inp.shape[0], w.shape[0], w.shape[1]))
+
+
+def sgd_step(real[::1] params, real[::1] velocity, const real[::1] grad, double lr,
+             double momentum, bint nesterov, double l2, size_t n_decay):
+    """One SGD step in place; returns the sum of squares of the first n_decay params."""
+    cdef double sumsq = 0
+    if real is float:
+        _check(nnf_sgd_step_f32(_p1(params), _p1(velocity), &sumsq, _c1(grad), lr,
+                                momentum, nesterov, l2, params.shape[0], n_decay))
+    else:
+        _check(nnf_sgd_step_f64(_p1(params), _p1(velocity), &sumsq, _c1(grad), lr,
+                                momentum, nesterov, l2, params.shape[0], n_decay))
+    return sumsq
+
+
+def adam_step(real[::1] params, real[::1] m, real[::1] v, const real[::1] grad, double lr,
+              double beta_1, double beta_2, double epsilon, int64_t t, double l2,
+              size_t n_decay):
+    """One Adam step (t counts from 1) in place; returns the weights' sum of squares."""
+    cdef double sumsq = 0
+    if real is float:
+        _check(nnf_adam_step_f32(_p1(params), _p1(m), _p1(v), &sumsq, _c1(grad), lr, beta_1,
+                                 beta_2, epsilon, t, l2, params.shape[0], n_decay))
+    else:
+        _check(nnf_adam_step_f64(_p1(params), _p1(m), _p1(v), &sumsq, _c1(grad), lr, beta_1,
+                                 beta_2, epsilon, t, l2, params.shape[0], n_decay))
+    return sumsq
+
+
+def shuffle_indices(size_t n, uint64_t[::1] rng_state):
+    """A permutation of range(n) drawn with the C generator (advances rng_state)."""
+    cdef size_t[::1] idx = np.arange(n, dtype=np.uintp)
+    if n:
+        nnf_shuffle(&idx[0], &rng_state[0], n)
+    return np.asarray(idx)
+
+
+def seed_state(uint64_t seed):
+    """The generator state (4 uint64) for a seed."""
+    state = np.zeros(4, dtype=np.uint64)
+    cdef uint64_t[::1] s = state
+    nnf_rng_seed(&s[0], seed)
+    return state
+
+
+# ---------------------------------------------------------------- data sets
+
+cdef class _Data:
+    """A data set as the C core sees it; keeps the arrays it points into alive."""
+    cdef nnf_data_f32 d32
+    cdef nnf_data_f64 d64
+    cdef object refs
+
+    def __cinit__(self):
+        memset(&self.d32, 0, sizeof(self.d32))
+        memset(&self.d64, 0, sizeof(self.d64))
+
+
+cdef int _fill_dense(_Data d, const real[:, ::1] X) except -1:
+    if real is float:
+        d.d32.X = _c2(X)
+    else:
+        d.d64.X = _c2(X)
+    return 0
+
+
+cdef int _fill_csr(_Data d, const real[::1] data, const int64_t[::1] indices,
+                   const int64_t[::1] indptr) except -1:
+    cdef const int64_t *ind = &indices[0] if indices.shape[0] else NULL
+    if real is float:
+        d.d32.X_data = _c1(data)
+        d.d32.X_indices = ind
+        d.d32.X_indptr = &indptr[0]
+    else:
+        d.d64.X_data = _c1(data)
+        d.d64.X_indices = ind
+        d.d64.X_indptr = &indptr[0]
+    return 0
+
+
+cdef int _fill_targets(_Data d, const real[:, ::1] Y, sample_weight) except -1:
+    cdef const real[::1] sw
+    if real is float:
+        d.d32.Y = _c2(Y)
+    else:
+        d.d64.Y = _c2(Y)
+    if sample_weight is not None:
+        sw = sample_weight
+        if real is float:
+            d.d32.sample_weight = _c1(sw)
+        else:
+            d.d64.sample_weight = _c1(sw)
+    return 0
+
+
+cdef _Data _make_data(X, Y, sample_weight, object dtype):
+    """X: C-contiguous 2-D array or CSR matrix of `dtype`; Y: (N,O) or None."""
+    cdef _Data d = _Data()
+    refs = [X, Y, sample_weight]
+    n, f = X.shape
+    if hasattr(X, "indptr"):
+        data = np.ascontiguousarray(X.data, dtype=dtype)
+        indices = np.ascontiguousarray(X.indices, dtype=np.int64)
+        indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
+        refs += [data, indices, indptr]
+        if dtype == np.float32:
+            _fill_csr[float](d, data, indices, indptr)
+        else:
+            _fill_csr[double](d, data, indices, indptr)
+    elif dtype == np.float32:
+        _fill_dense[float](d, X)
+    else:
+        _fill_dense[double](d, X)
+    if Y is not None:
+        if Y.shape[0] != n:
+            raise ValueError("nnfast: X and Y differ in rows")
+        if dtype == np.float32:
+            _fill_targets[float](d, Y, sample_weight)
+        else:
+            _fill_targets[double](d, Y, sample_weight)
+    d.d32.n_samples = d.d64.n_samples = n
+    d.d32.n_features = d.d64.n_features = f
+    d.refs = refs
+    return d
+
+
+# ---------------------------------------------------------------- the network
+
+cdef int _check_signals(void *ctx) noexcept nogil:
+    """Between minibatches: run Python's signal handlers; remember what they raise."""
+    with gil:
+        try:
+            PyErr_CheckSignals()
+        except BaseException as exc:
+            (<list>ctx).append(exc)
+            return 1
+    return 0
+
+
+cdef class Network:
+    """A network's shape plus reusable C buffers for batches of up to `capacity` rows.
+
+    Parameters live outside, in one flat array laid out as scikit-learn packs them
+    (all weights, then all biases); this object only computes with them.
+    """
+    cdef nnf_arch arch
+    cdef size_t[::1] units
+    cdef int[::1] activation
+    cdef nnf_workspace_f32 *ws32
+    cdef nnf_workspace_f64 *ws64
+    cdef readonly object dtype
+    cdef readonly size_t capacity
+    cdef readonly size_t n_params
+    cdef readonly size_t n_weights
+
+    def __cinit__(self, units, activations, str loss, dtype, size_t capacity):
+        if len(activations) != len(units) - 1 or len(units) < 2:
+            raise ValueError("Network: need one activation per weight layer")
+        self.units = np.asarray(units, dtype=np.uintp).copy()
+        self.activation = np.asarray([ACTIVATIONS[a] for a in activations], dtype=np.intc)
+        self.arch.n_layers = len(units) - 1
+        self.arch.units = &self.units[0]
+        self.arch.activation = &self.activation[0]
+        self.arch.loss = LOSSES[loss]
+        self.dtype = np.dtype(dtype)
+        self.capacity = capacity if capacity > 0 else 1
+        self.n_params = nnf_n_params(&self.arch)
+        self.n_weights = nnf_n_weights(&self.arch)
+        if self.dtype == np.float32:
+            self.ws32 = nnf_workspace_new_f32(&self.arch, self.capacity)
+            if self.ws32 == NULL:
+                raise MemoryError("nnfast: cannot allocate the training buffers")
+        elif self.dtype == np.float64:
+            self.ws64 = nnf_workspace_new_f64(&self.arch, self.capacity)
+            if self.ws64 == NULL:
+                raise MemoryError("nnfast: cannot allocate the training buffers")
+        else:
+            raise TypeError(f"Network: dtype must be float32 or float64, got {dtype}")
+
+    def __dealloc__(self):
+        nnf_workspace_free_f32(self.ws32)
+        nnf_workspace_free_f64(self.ws64)
+
+    cdef int _check_params(self, params) except -1:
+        if params.dtype != self.dtype or params.shape != (self.n_params,):
+            raise ValueError("Network: parameter block has the wrong dtype or size")
+        return 0
+
+    def predict(self, params, X):
+        """The output activations (N, O) for X (dense C-contiguous or CSR)."""
+        self._check_params(params)
+        cdef _Data d = _make_data(X, None, None, self.dtype)
+        out = np.empty((X.shape[0], self.units[self.arch.n_layers]), dtype=self.dtype)
+        cdef int status
+        cdef float[::1] p32
+        cdef double[::1] p64
+        cdef float[:, ::1] o32
+        cdef double[:, ::1] o64
+        if self.ws32 != NULL:
+            p32 = params
+            o32 = out
+            with nogil:
+                status = nnf_predict_f32(_p2(o32), self.ws32, &p32[0], &d.d32)
+        else:
+            p64 = params
+            o64 = out
+            with nogil:
+                status = nnf_predict_f64(_p2(o64), self.ws64, &p64[0], &d.d64)
+        _check(status)
+        return out
+
+    def loss_grad(self, params, X, Y, sample_weight, double alpha):
+        """Full-batch (loss, gradient) at params, for L-BFGS."""
+        self._check_params(params)
+        cdef _Data d = _make_data(X, Y, sample_weight, self.dtype)
+        grad = np.empty(self.n_params, dtype=self.dtype)
+        cdef double loss = 0
+        cdef int status
+        cdef float[::1] p32, g32
+        cdef double[::1] p64, g64
+        if self.ws32 != NULL:
+            p32 = params
+            g32 = grad
+            with nogil:
+                status = nnf_loss_grad_f32(&g32[0], &loss, self.ws32, &p32[0], &d.d32, alpha)
+        else:
+            p64 = params
+            g64 = grad
+            with nogil:
+                status = nnf_loss_grad_f64(&g64[0], &loss, self.ws64, &p64[0], &d.d64, alpha)
+        _check(status)
+        return loss, grad
+
+    def train_epoch(self, params, opt_state, uint64_t[::1] rng_state, X, Y, sample_weight,
+                    size_t batch_size, bint shuffle, str solver, double learning_rate,
+                    double momentum=0.9, bint nesterov=True, double beta_1=0.9,
+                    double beta_2=0.999, double epsilon=1e-8, double alpha=0.0,
+                    int64_t t=0, bint interruptible=True):
+        """One epoch of minibatch training, GIL released.
+
+        Updates params, opt_state and rng_state in place. Returns
+        (loss_sum, n_seen, n_batches, t). If a signal handler raises between
+        minibatches (Ctrl-C), the epoch stops after the current update and the
+        exception is re-raised with the parameters in a consistent state.
+        """
+        self._check_params(params)
+        cdef size_t state_size = self.n_params * (2 if solver == "adam" else 1)
+        if opt_state.dtype != self.dtype or opt_state.shape != (state_size,):
+            raise ValueError("Network: optimizer state has the wrong dtype or size")
+        if batch_size < 1 or batch_size > self.capacity:
+            raise ValueError("Network: batch_size must be in [1, capacity]")
+        cdef _Data d = _make_data(X, Y, sample_weight, self.dtype)
+        cdef nnf_optimizer opt
+        opt.solver = SOLVERS[solver]
+        opt.learning_rate = learning_rate
+        opt.momentum = momentum
+        opt.nesterov = nesterov
+        opt.beta_1 = beta_1
+        opt.beta_2 = beta_2
+        opt.epsilon = epsilon
+        opt.alpha = alpha
+        opt.t = t
+        cdef nnf_epoch_stats stats
+        cdef list pending = []
+        cdef nnf_check_fn check = NULL
+        if interruptible:
+            check = _check_signals
+        cdef int status
+        cdef float[::1] p32, s32
+        cdef double[::1] p64, s64
+        if self.ws32 != NULL:
+            p32 = params
+            s32 = opt_state
+            with nogil:
+                status = nnf_train_epoch_f32(&p32[0], &s32[0], &opt, &rng_state[0], &stats,
+                                             self.ws32, &d.d32, batch_size, shuffle, check,
+                                             <void *>pending)
+        else:
+            p64 = params
+            s64 = opt_state
+            with nogil:
+                status = nnf_train_epoch_f64(&p64[0], &s64[0], &opt, &rng_state[0], &stats,
+                                             self.ws64, &d.d64, batch_size, shuffle, check,
+                                             <void *>pending)
+        if status == NNF_EINTERRUPTED and pending:
+            raise pending[0]
+        _check(status)
+        return stats.loss_sum, stats.n_seen, stats.n_batches, opt.t
