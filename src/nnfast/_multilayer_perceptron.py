@@ -1,1 +1,1015 @@
+"""MLPClassifier and MLPRegressor: scikit-learn's estimators, trained by the C core.
 
+The constructor arguments, fitted attributes and behaviour follow
+``sklearn.neural_network`` (1.9); what differs is where the work happens. Python
+validates input and runs the per-epoch logic (verbose output, learning-rate
+schedule, early stopping, tolerance); every minibatch runs in C with the GIL
+released (see ``_core.Network.train_epoch``).
+
+All weights and biases live in one flat array ``_params`` (all weights, then all
+biases, as scikit-learn packs them); ``coefs_`` and ``intercepts_`` are views into
+it. If a user replaces them, the block is rebuilt from them before it is used.
+"""
+
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    is_classifier,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from nnfast import _core
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+# Rows per C call when predicting or computing the full-batch gradient: large
+# enough for efficient GEMMs, small enough to keep the activations in cache.
+_CHUNK_ROWS = 2048
+
+
+def _compute_dtype(name):
+    return np.float32 if name == "float32" else np.float64
+
+
+class BaseMultilayerPerceptron(BaseEstimator, ABC):
+    """Base class for nnfast's MLP estimators. Use the subclasses."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dtype": [StrOptions({"float32", "float64"})],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        loss,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+        dtype,
+    ):
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dtype = dtype
+
+    # ------------------------------------------------------------ parameters
+
+    def _layer_units(self):
+        return [self.n_features_in_] + [c.shape[1] for c in self.coefs_]
+
+    def _bind_views(self):
+        """Point coefs_ and intercepts_ into the flat block _params."""
+        units = [self._shapes[0][0]] + [s[1] for s in self._shapes]
+        coefs, intercepts, start = [], [], 0
+        for fan_in, fan_out in zip(units[:-1], units[1:]):
+            end = start + fan_in * fan_out
+            coefs.append(self._params[start:end].reshape(fan_in, fan_out))
+            start = end
+        for fan_out in units[1:]:
+            intercepts.append(self._params[start : start + fan_out])
+            start += fan_out
+        self.coefs_, self.intercepts_ = coefs, intercepts
+        self._views = (tuple(coefs), tuple(intercepts))
+
+    def _set_params_block(self, coefs, intercepts, dtype):
+        self._shapes = [tuple(c.shape) for c in coefs]
+        self._params = np.concatenate(
+            [np.ravel(c) for c in coefs] + [np.ravel(b) for b in intercepts]
+        ).astype(dtype, copy=False)
+        self._bind_views()
+
+    def _packed_params(self):
+        """The flat parameter block, rebuilt if coefs_/intercepts_ were replaced."""
+        views = getattr(self, "_views", None)
+        current = (tuple(self.coefs_), tuple(self.intercepts_))
+        intact = views is not None and len(views[0]) == len(current[0])
+        intact = intact and all(a is b for a, b in zip(views[0] + views[1], current[0] + current[1]))
+        if not intact:
+            dtype = self._params.dtype if hasattr(self, "_params") else np.float64
+            self._set_params_block(list(self.coefs_), list(self.intercepts_), dtype)
+        return self._params
+
+    def __getstate__(self):
+        if hasattr(self, "coefs_"):
+            self._packed_params()
+        state = super().__getstate__()
+        # coefs_/intercepts_ are views into _params; pickle the block once.
+        for key in ("coefs_", "intercepts_", "_views"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_params" in state:
+            self._bind_views()
+
+    # ------------------------------------------------------------ helpers
+
+    def _activations(self):
+        n_hidden = len(self.coefs_) - 1
+        return [self.activation] * n_hidden + [self.out_activation_]
+
+    def _loss_name(self):
+        if is_classifier(self):
+            return "log_loss" if self.out_activation_ == "softmax" else "binary_log_loss"
+        return self.loss
+
+    def _network(self, capacity):
+        return _core.Network(
+            self._layer_units(),
+            self._activations(),
+            self._loss_name(),
+            self._params.dtype,
+            capacity,
+        )
+
+    @staticmethod
+    def _as_compute(X, dtype):
+        """X as the C core takes it: C-contiguous dense or CSR, in dtype."""
+        if sp.issparse(X):
+            X = X.tocsr()
+            if X.dtype != dtype:
+                X = X.astype(dtype)
+            if not X.has_sorted_indices:
+                X = X.copy()
+                X.sort_indices()
+            return X
+        return np.ascontiguousarray(X, dtype=dtype)
+
+    def _forward_pass_fast(self, X, check_input=True):
+        """Output activations (n_samples, n_outputs) for X."""
+        if check_input:
+            X = validate_data(
+                self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+            )
+        params = self._packed_params()
+        X = self._as_compute(X, params.dtype)
+        net = self._network(min(X.shape[0], _CHUNK_ROWS))
+        return net.predict(params, X)
+
+    def _initialize(self, y, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        if not is_classifier(self):
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        elif self._label_binarizer.y_type_ == "multiclass":
+            self.out_activation_ = "softmax"
+        else:
+            self.out_activation_ = "logistic"
+
+        # scikit-learn's Glorot-uniform draws, in its order, so that the same
+        # random_state gives the same initial weights.
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        coefs, intercepts = [], []
+        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coefs.append(self._random_state.uniform(-bound, bound, (fan_in, fan_out)))
+            intercepts.append(self._random_state.uniform(-bound, bound, fan_out))
+        self._set_params_block(coefs, intercepts, dtype)
+
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    # ------------------------------------------------------------ fitting
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden_layer_sizes = self.hidden_layer_sizes
+        if not hasattr(hidden_layer_sizes, "__iter__"):
+            hidden_layer_sizes = [hidden_layer_sizes]
+        hidden_layer_sizes = list(hidden_layer_sizes)
+        if np.any(np.array(hidden_layer_sizes) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
+
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        dtype = _compute_dtype(self.dtype) if first_pass else self._params.dtype
+        X = self._as_compute(X, dtype)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=dtype, ensure_non_negative=True
+            )
+            sample_weight = np.ascontiguousarray(sample_weight)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        n_features = X.shape[1]
+        self.n_outputs_ = y.shape[1]
+        layer_units = [n_features] + hidden_layer_sizes + [self.n_outputs_]
+        if not first_pass and self._layer_units() != layer_units:
+            raise ValueError(
+                "warm_start/partial_fit: the network has layer sizes "
+                f"{self._layer_units()}, the data and hidden_layer_sizes ask for {layer_units}."
+            )
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, dtype)
+        y = np.ascontiguousarray(y, dtype=dtype)
+
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self._fit_stochastic(X, y, sample_weight, incremental)
+        else:
+            self._fit_lbfgs(X, y, sample_weight)
+
+        if not np.isfinite(self._packed_params()).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _fit_lbfgs(self, X, y, sample_weight):
+        params = self._packed_params()
+        net = self._network(min(X.shape[0], _CHUNK_ROWS))
+        best = {"loss": np.inf, "x": params.copy()}
+
+        def loss_grad(x):
+            params[:] = x
+            loss, grad = net.loss_grad(params, X, y, sample_weight, self.alpha)
+            if loss < best["loss"]:
+                best["loss"], best["x"] = loss, params.copy()
+            return loss, grad.astype(np.float64)
+
+        def report(intermediate_result):
+            print(f"Iteration {self.n_iter_ + 1}, loss = {intermediate_result.fun:.8f}")
+            self.n_iter_ += 1
+
+        try:
+            result = scipy.optimize.minimize(
+                loss_grad,
+                params.astype(np.float64),
+                method="L-BFGS-B",
+                jac=True,
+                callback=report if self.verbose else None,
+                options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+            )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+            params[:] = best["x"]
+            self.loss_ = best["loss"]
+            return
+        if not result.success:
+            warnings.warn(
+                "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
+                "Increase the number of iterations (max_iter) or scale the data."
+                % (result.nit, result.status, result.message),
+                ConvergenceWarning,
+            )
+        self.n_iter_ = min(result.nit, self.max_iter)
+        params[:] = result.x
+        self.loss_ = float(result.fun)
+
+    def _fit_stochastic(self, X, y, sample_weight, incremental):
+        params = self._packed_params()
+        n_state = params.size * (2 if self.solver == "adam" else 1)
+        fresh_optimizer = not incremental or getattr(self, "_opt_state", None) is None
+        if fresh_optimizer or self._opt_state.size != n_state:
+            self._opt_state = np.zeros(n_state, dtype=params.dtype)
+            self._opt_t = 0
+            self._learning_rate = float(self.learning_rate_init)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+
+        early_stopping = self.early_stopping
+        if early_stopping:
+            self._best_params = params.copy()
+            stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+            arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+            split = train_test_split(
+                *arrays,
+                random_state=self._random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            X, X_val, y, y_val = split[:4]
+            sample_weight, sample_weight_val = split[4:] if sample_weight is not None else (None, None)
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+            X = self._as_compute(X, params.dtype)
+            y = np.ascontiguousarray(y)
+            if sample_weight is not None:
+                sample_weight = np.ascontiguousarray(sample_weight)
+            if is_classifier(self):
+                y_val = self._label_binarizer.inverse_transform(y_val)
+        else:
+            X_val = y_val = sample_weight_val = None
+
+        if fresh_optimizer or getattr(self, "_rng_state", None) is None:
+            self._rng_state = _core.seed_state(int(self._random_state.randint(np.iinfo(np.int32).max)))
+
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than sample size. "
+                    "It is going to be clipped"
+                )
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        net = self._network(batch_size)
+        try:
+            self.n_iter_ = 0
+            for _ in range(self.max_iter):
+                loss_sum, _, _, self._opt_t = net.train_epoch(
+                    params,
+                    self._opt_state,
+                    self._rng_state,
+                    X,
+                    y,
+                    sample_weight,
+                    batch_size,
+                    self.shuffle,
+                    self.solver,
+                    self._learning_rate,
+                    momentum=self.momentum,
+                    nesterov=self.nesterovs_momentum,
+                    beta_1=self.beta_1,
+                    beta_2=self.beta_2,
+                    epsilon=self.epsilon,
+                    alpha=self.alpha,
+                    t=self._opt_t,
+                )
+                self.n_iter_ += 1
+                self.loss_ = loss_sum / n_samples
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+
+                self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
+                if self.solver == "sgd" and self.learning_rate == "invscaling":
+                    self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if early_stopping:
+                        msg = (
+                            "Validation score did not improve more than tol=%f for %d "
+                            "consecutive epochs." % (self.tol, self.n_iter_no_change)
+                        )
+                    else:
+                        msg = (
+                            "Training loss did not improve more than tol=%f for %d "
+                            "consecutive epochs." % (self.tol, self.n_iter_no_change)
+                        )
+                    if self._trigger_stopping(msg):
+                        break
+                    self._no_improvement_count = 0
+
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                        "optimization hasn't converged yet." % self.max_iter,
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+
+        if early_stopping:
+            params[:] = self._best_params
+
+    def _trigger_stopping(self, msg):
+        """scikit-learn's rule: adaptive sgd divides the rate by 5 instead of stopping."""
+        if self.solver != "sgd" or self.learning_rate != "adaptive":
+            if self.verbose:
+                print(msg + " Stopping.")
+            return True
+        if self._learning_rate <= 1e-6:
+            if self.verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self._learning_rate /= 5.0
+        if self.verbose:
+            print(msg + " Setting learning rate to %f" % self._learning_rate)
+        return False
+
+    def _update_no_improvement_count(self, early_stopping, X_val, y_val, sample_weight_val):
+        if early_stopping:
+            score = self._score(X_val, y_val, sample_weight=sample_weight_val)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print("Validation score: %f" % score)
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_params = self._params.copy()
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    def _score_with_function(self, X, y, sample_weight, score_function):
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return score_function(y, y_pred, sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data. Dense arrays, CSR/CSC matrices and DataFrames.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers in
+            regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; a weight of 2 counts like a repeated row.
+
+        Returns
+        -------
+        self : object
+            The trained model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                "%s is not stochastic." % self.solver
+            )
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+_DOC_PARAMS = """
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of neurons in the ith hidden layer.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation function of the hidden layers.
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        The weight optimizer: L-BFGS (scipy.optimize's L-BFGS-B on the exact
+        full-batch gradient computed in C), stochastic gradient descent, or Adam.
+    alpha : float, default=0.0001
+        Strength of the L2 penalty (weights only; divided by the batch's total
+        sample weight, as in scikit-learn).
+    batch_size : int or 'auto', default='auto'
+        Minibatch size for sgd and adam; 'auto' is min(200, n_samples).
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of sgd, as in scikit-learn.
+    learning_rate_init : float, default=0.001
+        Initial learning rate (sgd and adam).
+    power_t : float, default=0.5
+        Exponent of 'invscaling'.
+    max_iter : int, default=200
+        Maximum number of epochs (sgd, adam) or iterations (lbfgs).
+    shuffle : bool, default=True
+        Shuffle the rows every epoch (sgd, adam), with nnfast's C generator.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights (drawn as scikit-learn draws them), the
+        validation split and the C generator used for shuffling.
+    tol : float, default=1e-4
+        Tolerance of the optimization.
+    verbose : bool, default=False
+        Print progress.
+    warm_start : bool, default=False
+        Reuse the previous solution as initialization of the next fit.
+    momentum : float, default=0.9
+        Momentum of sgd.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with sgd.
+    early_stopping : bool, default=False
+        Hold out validation_fraction of the data and stop when its score stops
+        improving; the best weights are restored.
+    validation_fraction : float, default=0.1
+        Fraction of the data held out when early_stopping is on.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's decay rates of the first and second moment estimates.
+    epsilon : float, default=1e-8
+        Adam's numerical-stability term.
+    n_iter_no_change : int, default=10
+        Epochs without tol improvement before stopping (sgd, adam).
+    max_fun : int, default=15000
+        Maximum number of loss evaluations (lbfgs).
+    dtype : {'float32', 'float64'}, default='float32'
+        The compute precision of the network. Input is converted to it once per
+        fit; float32 input is never upcast with the default.
+"""
+
+_DOC_ATTRIBUTES = """
+    Attributes
+    ----------
+    loss_ : float
+        The loss at the end of training (last epoch's mean minibatch loss).
+    best_loss_ : float or None
+        The lowest loss reached (None with early stopping).
+    loss_curve_ : list of float
+        The loss after each epoch (sgd, adam).
+    validation_scores_ : list of float or None
+        The held-out score after each epoch when early_stopping is on.
+    best_validation_score_ : float or None
+        The best held-out score when early_stopping is on.
+    t_ : int
+        Number of training samples seen by the solver.
+    coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        Weight matrices, views into one contiguous parameter block.
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias vectors, views into the same block.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit (when X has string column names).
+    n_iter_ : int
+        Number of epochs (sgd, adam) or iterations (lbfgs) run.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of outputs.
+    out_activation_ : str
+        Output activation: 'softmax', 'logistic', 'identity' or 'exp'.
+"""
+
+
+class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
+    __doc__ = (
+        """Multi-layer perceptron classifier trained in C.
+
+    A drop-in replacement for ``sklearn.neural_network.MLPClassifier``: the same
+    arguments, attributes and methods, plus ``dtype``. Binary (logistic output),
+    multiclass (softmax) and multilabel (logistic outputs) classification with
+    the log-loss.
+"""
+        + _DOC_PARAMS
+        + _DOC_ATTRIBUTES
+        + """    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels of each output.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from nnfast import MLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = MLPClassifier(random_state=0).fit(X / 16, y)
+    >>> clf.score(X / 16, y) > 0.95
+    True
+    """
+    )
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dtype="float32",
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            loss="log_loss",
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            dtype=dtype,
+        )
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+
+        # Refit the label binarizer on a fresh fit; partial_fit and warm_start
+        # keep it (partial_fit's first call sets it from `classes`).
+        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as "
+                        f"in the previous call to fit. Previously got {self.classes_}, "
+                        f"`y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+        y = self._label_binarizer.transform(y).astype(bool)
+        return X, y
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(X, y, sample_weight, accuracy_score)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with a single epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        classes : array of shape (n_classes,), default=None
+            All classes across calls to partial_fit; required on the first call.
+
+        Returns
+        -------
+        self : object
+            The updated model.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict_log_proba(self, X):
+        """Log of the probability estimates, ``log(predict_proba(X))``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, ordered as in ``classes_``.
+        """
+        y_prob = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(y_prob)
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            Probability of each class, ordered as in ``classes_``.
+        """
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
+    __doc__ = (
+        """Multi-layer perceptron regressor trained in C.
+
+    A drop-in replacement for ``sklearn.neural_network.MLPRegressor``: the same
+    arguments, attributes and methods, plus ``dtype``. Single- and multi-output
+    regression with the (half) squared error or the (half) Poisson deviance.
+
+    Unlike scikit-learn (bug #8349), the gradient is the exact gradient of the
+    reported loss for several outputs too: the squared error is averaged over
+    outputs in both.
+"""
+        + _DOC_PARAMS.replace(
+            "    Parameters\n    ----------\n",
+            "    Parameters\n    ----------\n"
+            "    loss : {'squared_error', 'poisson'}, default='squared_error'\n"
+            "        Half squared error (identity output) or half Poisson deviance\n"
+            "        (exponential output, non-negative targets).\n",
+        )
+        + _DOC_ATTRIBUTES
+        + """
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from nnfast import MLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=10, random_state=1)
+    >>> reg = MLPRegressor(max_iter=2000, tol=0.1, random_state=1).fit(X, y)
+    >>> reg.score(X, y) > 0.9
+    True
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dtype="float32",
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            loss=loss,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            dtype=dtype,
+        )
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if y_pred.shape[1] == 1:
+            return y_pred.ravel()
+        return y_pred
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(X, y, sample_weight, r2_score)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' requires non-negative targets y.")
+        return X, y
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with a single epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
