@@ -40,10 +40,20 @@ static void SFX(softmax_rows)(REAL *p, const REAL *z, size_t B, size_t OC)
     }
 }
 
-int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int act,
+/* log(1 + exp(z)) without overflow */
+static inline REAL SFX(softplus)(REAL z)
+{
+    return z > 0 ? z + R_LOG1P(R_EXP(-z)) : R_LOG1P(R_EXP(z));
+}
+
+#define NNF_SQRT1_2 0.70710678118654752440
+#define NNF_INV_SQRT_2PI 0.39894228040143267794
+
+int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int act, double param,
                                 size_t B, size_t OC)
 {
-    /* z is (B,OC), bias is (OC), a is (B,OC) */
+    /* z is (B,OC), bias is (OC), a is (B,OC); param: leaky_relu's slope, elu's alpha */
+    const REAL c = (REAL)param;
     size_t n = B * OC;
     SFX(add_bias)(z, bias, B, OC);
     switch (act) {
@@ -65,6 +75,25 @@ int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int act,
     case NNF_SOFTMAX:
         SFX(softmax_rows)(a, z, B, OC);
         break;
+    case NNF_LEAKY_RELU:
+        for (size_t i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : c * z[i];
+        break;
+    case NNF_ELU:
+        for (size_t i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : c * R_EXPM1(z[i]);
+        break;
+    case NNF_GELU: /* the exact form, x * Phi(x), as PyTorch's default */
+        for (size_t i = 0; i < n; i++)
+            a[i] = (REAL)0.5 * z[i] * (1 + R_ERF(z[i] * (REAL)NNF_SQRT1_2));
+        break;
+    case NNF_SILU:
+        for (size_t i = 0; i < n; i++) a[i] = z[i] * SFX(logistic)(z[i]);
+        break;
+    case NNF_SOFTPLUS:
+        for (size_t i = 0; i < n; i++) a[i] = SFX(softplus)(z[i]);
+        break;
+    case NNF_STEP:
+        for (size_t i = 0; i < n; i++) a[i] = z[i] > 0 ? 1 : 0;
+        break;
     default:
         return NNF_EINVAL;
     }
@@ -72,9 +101,10 @@ int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int act,
 }
 
 int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL *a, int act,
-                                 size_t n)
+                                 double param, size_t n)
 {
-    /* delta, z, a are (n) */
+    /* delta, z, a are (n); param as in the forward */
+    const REAL c = (REAL)param;
     switch (act) {
     case NNF_IDENTITY:
         break;
@@ -89,6 +119,31 @@ int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL *a, int 
         break;
     case NNF_EXP:
         for (size_t i = 0; i < n; i++) delta[i] *= a[i];
+        break;
+    case NNF_LEAKY_RELU:
+        for (size_t i = 0; i < n; i++) delta[i] *= z[i] > 0 ? 1 : c;
+        break;
+    case NNF_ELU:
+        for (size_t i = 0; i < n; i++) delta[i] *= z[i] > 0 ? 1 : a[i] + c;
+        break;
+    case NNF_GELU:
+        for (size_t i = 0; i < n; i++) {
+            REAL cdf = (REAL)0.5 * (1 + R_ERF(z[i] * (REAL)NNF_SQRT1_2));
+            REAL pdf = (REAL)NNF_INV_SQRT_2PI * R_EXP((REAL)-0.5 * z[i] * z[i]);
+            delta[i] *= cdf + z[i] * pdf;
+        }
+        break;
+    case NNF_SILU:
+        for (size_t i = 0; i < n; i++) {
+            REAL s = SFX(logistic)(z[i]);
+            delta[i] *= s * (1 + z[i] * (1 - s));
+        }
+        break;
+    case NNF_SOFTPLUS:
+        for (size_t i = 0; i < n; i++) delta[i] *= SFX(logistic)(z[i]);
+        break;
+    case NNF_STEP:
+        for (size_t i = 0; i < n; i++) delta[i] = 0;
         break;
     default:
         return NNF_EINVAL; /* softmax only appears fused with its loss */

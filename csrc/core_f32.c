@@ -7,6 +7,9 @@
 #define SFX(name) name##_f32
 #define R_EXP expf
 #define R_LOG logf
+#define R_EXPM1 expm1f
+#define R_LOG1P log1pf
+#define R_ERF erff
 #define R_TANH tanhf
 #define R_SQRT sqrtf
 #define R_EPS FLT_EPSILON

@@ -7,6 +7,9 @@
 #define SFX(name) name##_f64
 #define R_EXP exp
 #define R_LOG log
+#define R_EXPM1 expm1
+#define R_LOG1P log1p
+#define R_ERF erf
 #define R_TANH tanh
 #define R_SQRT sqrt
 #define R_EPS DBL_EPSILON

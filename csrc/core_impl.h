@@ -12,3 +12,4 @@
 #include "optimizer_impl.h"
 #include "network_impl.h"
 #include "train_impl.h"
+#include "perceptron_impl.h"

@@ -47,12 +47,13 @@ int SFX(nnf_gemm)(REAL *c, const REAL *a, const REAL *b, int trans_a, int trans_
 }
 
 int SFX(nnf_dense_forward)(REAL *z, REAL *a, const REAL *inp, const REAL *w,
-                           const REAL *b, int act, size_t B, size_t C, size_t OC)
+                           const REAL *b, int act, double act_param, size_t B, size_t C,
+                           size_t OC)
 {
     /* inp is (B,C), w is (C,OC), b is (OC), z and a are (B,OC) */
     int status = SFX(nnf_gemm)(z, inp, w, 0, 0, 1, 0, B, OC, C);
     if (status != NNF_OK) return status;
-    return SFX(nnf_activation_forward)(a, z, b, act, B, OC);
+    return SFX(nnf_activation_forward)(a, z, b, act, act_param, B, OC);
 }
 
 /* db (OC) += column sums of dout (B,OC) */
@@ -77,7 +78,7 @@ int SFX(nnf_dense_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
 
 int SFX(nnf_sparse_dense_forward)(REAL *z, REAL *a, const SFX(nnf_data) *data,
                                   const size_t *rows, const REAL *w, const REAL *b,
-                                  int act, size_t B, size_t OC)
+                                  int act, double act_param, size_t B, size_t OC)
 {
     /* rows (B) index data's CSR X (N,F); w is (F,OC), b (OC), z and a (B,OC) */
     memset(z, 0, B * OC * sizeof(REAL));
@@ -90,7 +91,7 @@ int SFX(nnf_sparse_dense_forward)(REAL *z, REAL *a, const SFX(nnf_data) *data,
             for (size_t j = 0; j < OC; j++) zr[j] += v * wr[j];
         }
     }
-    return SFX(nnf_activation_forward)(a, z, b, act, B, OC);
+    return SFX(nnf_activation_forward)(a, z, b, act, act_param, B, OC);
 }
 
 int SFX(nnf_sparse_dense_backward)(REAL *dw, REAL *db, const REAL *dout,

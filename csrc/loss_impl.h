@@ -1,6 +1,7 @@
 /* Output layer + loss, fused: the output activation, the weighted loss sum and
- * the delta dL/dz = (p - y) * w * scale, which is the same expression for all
- * four pairs (identity/squared, exp/poisson, softmax/log, logistic/binary log).
+ * the delta dL/dz. For the canonical pairs (identity/squared, exp/poisson,
+ * softmax/log, logistic/binary log) that delta is (p - y) * w * scale; absolute
+ * error and Huber use sign(p - y) and clip(p - y, -delta, delta) instead.
  * Template: see core_impl.h. */
 
 /* log(p) with p clipped to [eps, 1 - eps], as scikit-learn's log losses do. */
@@ -12,24 +13,32 @@ static inline double SFX(clipped_log)(REAL p)
 }
 
 int SFX(nnf_output_loss)(REAL *delta, REAL *p, double *loss_sum, const REAL *z,
-                         const REAL *y, const REAL *sw, int loss, double delta_scale,
-                         size_t B, size_t O)
+                         const REAL *y, const REAL *sw, int loss, double loss_param,
+                         double delta_scale, size_t B, size_t O)
 {
-    /* z, y, p, delta are (B,O); sw is (B) or NULL */
+    /* z, y, p, delta are (B,O); sw is (B) or NULL; loss_param is Huber's threshold */
     int out_act;
+    const double h = loss_param;
     switch (loss) {
-    case NNF_LOSS_SQUARED: out_act = NNF_IDENTITY; break;
+    case NNF_LOSS_SQUARED:
+    case NNF_LOSS_ABSOLUTE:
+    case NNF_LOSS_HUBER: out_act = NNF_IDENTITY; break;
     case NNF_LOSS_POISSON: out_act = NNF_EXP; break;
     case NNF_LOSS_LOG: out_act = NNF_SOFTMAX; break;
     case NNF_LOSS_BINARY_LOG: out_act = NNF_LOGISTIC; break;
     default: return NNF_EINVAL;
     }
-    int status = SFX(nnf_activation_forward)(p, (REAL *)z, NULL, out_act, B, O);
-    if (status != NNF_OK) return status;
+    /* Poisson's loss needs z = log p: its activation is applied row by row below,
+     * reading z before p (which may alias it) is written. */
+    if (loss != NNF_LOSS_POISSON) {
+        int status = SFX(nnf_activation_forward)(p, (REAL *)z, NULL, out_act, 0, B, O);
+        if (status != NNF_OK) return status;
+    }
 
     double total = 0;
     for (size_t i = 0; i < B; i++) {
-        const REAL *pr = p + i * O, *yr = y + i * O, *zr = z + i * O;
+        REAL *pr = p + i * O;
+        const REAL *yr = y + i * O, *zr = z + i * O;
         double row = 0;
         switch (loss) {
         case NNF_LOSS_SQUARED:
@@ -38,12 +47,23 @@ int SFX(nnf_output_loss)(REAL *delta, REAL *p, double *loss_sum, const REAL *z,
                 row += 0.5 * d * d;
             }
             break;
+        case NNF_LOSS_ABSOLUTE:
+            for (size_t j = 0; j < O; j++) row += fabs((double)pr[j] - (double)yr[j]);
+            break;
+        case NNF_LOSS_HUBER:
+            for (size_t j = 0; j < O; j++) {
+                double d = fabs((double)pr[j] - (double)yr[j]);
+                row += d <= h ? 0.5 * d * d : h * (d - 0.5 * h);
+            }
+            break;
         case NNF_LOSS_POISSON:
             /* half Poisson deviance: y log(y/p) - y + p, with log p = z */
             for (size_t j = 0; j < O; j++) {
-                double yj = yr[j];
-                double ylogy = yj > 0 ? yj * (log(yj) - (double)zr[j]) : 0.0;
-                row += ylogy - yj + (double)pr[j];
+                double yj = yr[j], zj = zr[j];
+                REAL pj = R_EXP(zr[j]);
+                pr[j] = pj;
+                double ylogy = yj > 0 ? yj * (log(yj) - zj) : 0.0;
+                row += ylogy - yj + (double)pj;
             }
             break;
         case NNF_LOSS_LOG:
@@ -63,7 +83,18 @@ int SFX(nnf_output_loss)(REAL *delta, REAL *p, double *loss_sum, const REAL *z,
         if (delta) {
             REAL s = (REAL)(w * delta_scale);
             REAL *dr = delta + i * O;
-            for (size_t j = 0; j < O; j++) dr[j] = (pr[j] - yr[j]) * s;
+            if (loss == NNF_LOSS_ABSOLUTE) {
+                for (size_t j = 0; j < O; j++)
+                    dr[j] = pr[j] > yr[j] ? s : (pr[j] < yr[j] ? -s : 0);
+            } else if (loss == NNF_LOSS_HUBER) {
+                const REAL hr = (REAL)h;
+                for (size_t j = 0; j < O; j++) {
+                    REAL d = pr[j] - yr[j];
+                    dr[j] = (d > hr ? hr : (d < -hr ? -hr : d)) * s;
+                }
+            } else {
+                for (size_t j = 0; j < O; j++) dr[j] = (pr[j] - yr[j]) * s;
+            }
         }
     }
     *loss_sum = total;

@@ -1,17 +1,25 @@
 /* The network: a workspace of reusable buffers, forward and backward passes over
- * one batch, prediction and the full-batch loss and gradient for L-BFGS.
+ * one batch (with inverted dropout while training), every layer's values,
+ * prediction, and the full-batch loss and gradient for L-BFGS.
  * Template: see core_impl.h. */
 
 struct SFX(nnf_workspace) {
     size_t n_layers;       /* L */
     size_t *units;         /* (L+1) */
     int *activation;       /* (L) */
+    double *act_param;     /* (L) */
+    double *dropout;       /* (L) rates; dropout[l] acts on hidden layer l+1 */
     int loss;
+    double loss_param;
     size_t capacity;       /* rows a batch may have */
     size_t *w_off, *b_off; /* (L) offsets of W_l and b_l in the parameter block */
     size_t n_weights, n_params;
-    REAL **z, **a;         /* (L+1) each: z[l], a[l] are (capacity, units[l]); a[0] is
-                              the batch input, set per batch */
+    REAL **z, **a;         /* (L+1) each: z[l], a[l] are (capacity, units[l]), l >= 1 */
+    REAL **h;              /* (L) h[l] is the input of weight layer l for this batch:
+                              the batch rows for l = 0, else a[l] or its dropped copy */
+    REAL **drop, **mask;   /* (L) for hidden layers with dropout: a[l] * mask[l] and
+                              the mask (0 or 1/keep), (capacity, units[l]) each */
+    int dropped;           /* whether the last forward pass applied dropout */
     REAL *delta[2];        /* (capacity, max units) each, used in turn going backward */
     REAL *grad;            /* (P) */
     REAL *yb, *swb;        /* gathered targets (capacity,O) and weights (capacity) */
@@ -19,19 +27,24 @@ struct SFX(nnf_workspace) {
     size_t *rows;          /* (capacity) row indices of a batch */
     size_t *perm;          /* (n_perm) the shuffled order of the rows */
     size_t n_perm;
-    REAL *block;           /* the one allocation behind z, a, delta, grad, yb, swb */
+    REAL *block;           /* the one allocation behind z, a, drop, mask, delta, grad,
+                              yb, swb */
 };
-
 
 void SFX(nnf_workspace_free)(SFX(nnf_workspace) *ws)
 {
     if (ws == NULL) return;
     free(ws->units);
     free(ws->activation);
+    free(ws->act_param);
+    free(ws->dropout);
     free(ws->w_off);
     free(ws->b_off);
     free(ws->z);
     free(ws->a);
+    free(ws->h);
+    free(ws->drop);
+    free(ws->mask);
     free(ws->block);
     free(ws->xb);
     free(ws->rows);
@@ -47,21 +60,30 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
     if (ws == NULL) return NULL;
     ws->n_layers = L;
     ws->loss = arch->loss;
+    ws->loss_param = arch->loss_param;
     ws->capacity = capacity;
     ws->units = malloc((L + 1) * sizeof(size_t));
     ws->activation = malloc(L * sizeof(int));
+    ws->act_param = malloc(L * sizeof(double));
+    ws->dropout = calloc(L, sizeof(double));
     ws->w_off = malloc(L * sizeof(size_t));
     ws->b_off = malloc(L * sizeof(size_t));
     ws->z = calloc(L + 1, sizeof(REAL *));
     ws->a = calloc(L + 1, sizeof(REAL *));
+    ws->h = calloc(L, sizeof(REAL *));
+    ws->drop = calloc(L, sizeof(REAL *));
+    ws->mask = calloc(L, sizeof(REAL *));
     ws->rows = malloc(capacity * sizeof(size_t));
-    if (!ws->units || !ws->activation || !ws->w_off || !ws->b_off || !ws->z || !ws->a ||
-        !ws->rows) {
+    if (!ws->units || !ws->activation || !ws->act_param || !ws->dropout || !ws->w_off ||
+        !ws->b_off || !ws->z || !ws->a || !ws->h || !ws->drop || !ws->mask || !ws->rows) {
         SFX(nnf_workspace_free)(ws);
         return NULL;
     }
     memcpy(ws->units, arch->units, (L + 1) * sizeof(size_t));
     memcpy(ws->activation, arch->activation, L * sizeof(int));
+    memcpy(ws->act_param, arch->activation_param, L * sizeof(double));
+    if (arch->dropout) memcpy(ws->dropout, arch->dropout, L * sizeof(double));
+    ws->dropout[L - 1] = 0;
     ws->n_weights = nnf_n_weights(arch);
     ws->n_params = nnf_n_params(arch);
     size_t off = 0, max_units = 0;
@@ -76,6 +98,7 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
     size_t total = 0;
     for (size_t l = 1; l <= L; l++) {
         total += 2 * capacity * arch->units[l];
+        if (l < L && ws->dropout[l - 1] > 0) total += 2 * capacity * arch->units[l];
         if (arch->units[l] > max_units) max_units = arch->units[l];
     }
     size_t O = arch->units[L];
@@ -89,6 +112,10 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
     for (size_t l = 1; l <= L; l++) {
         ws->z[l] = p; p += capacity * arch->units[l];
         ws->a[l] = p; p += capacity * arch->units[l];
+        if (l < L && ws->dropout[l - 1] > 0) {
+            ws->drop[l] = p; p += capacity * arch->units[l];
+            ws->mask[l] = p; p += capacity * arch->units[l];
+        }
     }
     ws->delta[0] = p; p += capacity * max_units;
     ws->delta[1] = p; p += capacity * max_units;
@@ -100,26 +127,51 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
 
 static int SFX(is_sparse)(const SFX(nnf_data) *data) { return data->X == NULL; }
 
+/* drop (n) = a * mask with mask = 1/keep with probability keep = 1 - rate, else 0 */
+static void SFX(dropout_forward)(REAL *drop, REAL *mask, const REAL *a, double rate,
+                                 uint64_t rng[4], size_t n)
+{
+    const double keep = 1 - rate;
+    const REAL scale = (REAL)(1 / keep);
+    /* 24 random bits per unit: keep when u < keep, u uniform on [0, 1) */
+    const uint64_t threshold = (uint64_t)(keep * 16777216.0);
+    for (size_t i = 0; i < n; i++) {
+        mask[i] = (nnf_rng_next(rng) >> 40) < threshold ? scale : 0;
+        drop[i] = a[i] * mask[i];
+    }
+}
+
 /* Forward through every layer for B rows. x is the dense batch input (B,F), or
- * NULL for CSR input, whose rows are `rows`. Leaves the output layer's
- * pre-activation in z[L] (bias added, no output activation). */
+ * NULL for CSR input, whose rows are `rows`. With rng non-NULL, dropout is
+ * applied (training). Leaves the output layer's pre-activation in z[L] (bias
+ * added, no output activation). */
 static int SFX(forward_batch)(SFX(nnf_workspace) *ws, const REAL *params, const REAL *x,
-                              const SFX(nnf_data) *data, const size_t *rows, size_t B)
+                              const SFX(nnf_data) *data, const size_t *rows, size_t B,
+                              uint64_t *rng)
 {
     size_t L = ws->n_layers;
     int status = NNF_OK;
-    ws->a[0] = (REAL *)x;
+    ws->h[0] = (REAL *)x;
+    ws->dropped = rng != NULL;
     for (size_t l = 0; l < L && status == NNF_OK; l++) {
         const REAL *w = params + ws->w_off[l], *b = params + ws->b_off[l];
         int last = l == L - 1;
         int act = last ? NNF_IDENTITY : ws->activation[l];
         REAL *out = last ? ws->z[l + 1] : ws->a[l + 1];
         if (l == 0 && x == NULL)
-            status = SFX(nnf_sparse_dense_forward)(ws->z[1], out, data, rows, w, b, act, B,
-                                                   ws->units[1]);
+            status = SFX(nnf_sparse_dense_forward)(ws->z[1], out, data, rows, w, b, act,
+                                                   ws->act_param[l], B, ws->units[1]);
         else
-            status = SFX(nnf_dense_forward)(ws->z[l + 1], out, ws->a[l], w, b, act, B,
-                                            ws->units[l], ws->units[l + 1]);
+            status = SFX(nnf_dense_forward)(ws->z[l + 1], out, ws->h[l], w, b, act,
+                                            ws->act_param[l], B, ws->units[l],
+                                            ws->units[l + 1]);
+        if (last) break;
+        ws->h[l + 1] = ws->a[l + 1];
+        if (rng != NULL && ws->dropout[l] > 0) {
+            SFX(dropout_forward)(ws->drop[l + 1], ws->mask[l + 1], ws->a[l + 1],
+                                 ws->dropout[l], rng, B * ws->units[l + 1]);
+            ws->h[l + 1] = ws->drop[l + 1];
+        }
     }
     return status;
 }
@@ -135,28 +187,32 @@ static int SFX(backward_batch)(SFX(nnf_workspace) *ws, const REAL *params,
         const REAL *w = params + ws->w_off[l];
         REAL *dw = ws->grad + ws->w_off[l], *db = ws->grad + ws->b_off[l];
         int status;
-        if (l == 0 && ws->a[0] == NULL)
+        if (l == 0 && ws->h[0] == NULL)
             status = SFX(nnf_sparse_dense_backward)(dw, db, dout, data, rows, B, ws->units[1]);
         else
-            status = SFX(nnf_dense_backward)(l > 0 ? dinp : NULL, dw, db, dout, ws->a[l], w,
+            status = SFX(nnf_dense_backward)(l > 0 ? dinp : NULL, dw, db, dout, ws->h[l], w,
                                              B, ws->units[l], ws->units[l + 1]);
         if (status != NNF_OK) return status;
-        if (l > 0) {
-            status = SFX(nnf_activation_backward)(dinp, ws->z[l], ws->a[l],
-                                                  ws->activation[l - 1], B * ws->units[l]);
-            if (status != NNF_OK) return status;
-            REAL *tmp = dout; dout = dinp; dinp = tmp;
-        }
+        if (l == 0) break;
+        size_t n = B * ws->units[l];
+        if (ws->dropped && ws->dropout[l - 1] > 0)
+            for (size_t i = 0; i < n; i++) dinp[i] *= ws->mask[l][i];
+        status = SFX(nnf_activation_backward)(dinp, ws->z[l], ws->a[l], ws->activation[l - 1],
+                                              ws->act_param[l - 1], n);
+        if (status != NNF_OK) return status;
+        REAL *tmp = dout; dout = dinp; dinp = tmp;
     }
     return NNF_OK;
 }
 
-/* The number the weighted loss sum is divided by. For squared error this includes
- * the number of outputs (scikit-learn's loss is a mean over outputs), and the
- * gradient uses the same divisor, so it is exact for several outputs too. */
+/* The number the weighted loss sum is divided by. The regression losses with an
+ * identity output are means over outputs (as scikit-learn's squared error), and
+ * the gradient uses the same divisor, so it is exact for several outputs too. */
 static double SFX(loss_norm)(const SFX(nnf_workspace) *ws, double sw_sum)
 {
-    return ws->loss == NNF_LOSS_SQUARED ? sw_sum * (double)ws->units[ws->n_layers] : sw_sum;
+    int per_output = ws->loss == NNF_LOSS_SQUARED || ws->loss == NNF_LOSS_ABSOLUTE ||
+                     ws->loss == NNF_LOSS_HUBER;
+    return per_output ? sw_sum * (double)ws->units[ws->n_layers] : sw_sum;
 }
 
 /* Fill ws->rows with first, first+1, ... (B) */
@@ -166,31 +222,64 @@ static const size_t *SFX(consecutive_rows)(SFX(nnf_workspace) *ws, size_t first,
     return ws->rows;
 }
 
+/* Forward pass (no dropout) over the chunk of B rows starting at `start`. */
+static int SFX(forward_chunk)(SFX(nnf_workspace) *ws, const REAL *params,
+                              const SFX(nnf_data) *data, size_t start, size_t B,
+                              const size_t **rows)
+{
+    const REAL *x = SFX(is_sparse)(data) ? NULL : data->X + start * data->n_features;
+    *rows = x ? NULL : SFX(consecutive_rows)(ws, start, B);
+    return SFX(forward_batch)(ws, params, x, data, *rows, B, NULL);
+}
+
 int SFX(nnf_predict)(REAL *out, SFX(nnf_workspace) *ws, const REAL *params,
                      const SFX(nnf_data) *data)
 {
     /* X of data is (N,F); out is (N,O) */
-    size_t N = data->n_samples, F = data->n_features, L = ws->n_layers;
-    size_t O = ws->units[L];
+    size_t N = data->n_samples, L = ws->n_layers, O = ws->units[L];
     for (size_t start = 0; start < N; start += ws->capacity) {
         size_t B = N - start < ws->capacity ? N - start : ws->capacity;
-        const REAL *x = SFX(is_sparse)(data) ? NULL : data->X + start * F;
-        const size_t *rows = x ? NULL : SFX(consecutive_rows)(ws, start, B);
-        int status = SFX(forward_batch)(ws, params, x, data, rows, B);
+        const size_t *rows;
+        int status = SFX(forward_chunk)(ws, params, data, start, B, &rows);
         if (status == NNF_OK)
             status = SFX(nnf_activation_forward)(out + start * O, ws->z[L], NULL,
-                                                 ws->activation[L - 1], B, O);
+                                                 ws->activation[L - 1], 0, B, O);
         if (status != NNF_OK) return status;
     }
     return NNF_OK;
 }
 
-int SFX(nnf_loss_grad)(REAL *grad, double *loss, SFX(nnf_workspace) *ws,
-                       const REAL *params, const SFX(nnf_data) *data, double alpha)
+int SFX(nnf_forward_all)(REAL **out, SFX(nnf_workspace) *ws, const REAL *params,
+                         const SFX(nnf_data) *data)
 {
-    /* data is (N,F) with Y (N,O); grad is (P) */
-    size_t N = data->n_samples, F = data->n_features, L = ws->n_layers;
-    size_t O = ws->units[L];
+    /* out[2l-2] is (N,units[l]), out[2l-1] is (N,units[l]) for l = 1..L */
+    size_t N = data->n_samples, L = ws->n_layers;
+    for (size_t start = 0; start < N; start += ws->capacity) {
+        size_t B = N - start < ws->capacity ? N - start : ws->capacity;
+        const size_t *rows;
+        int status = SFX(forward_chunk)(ws, params, data, start, B, &rows);
+        if (status != NNF_OK) return status;
+        for (size_t l = 1; l <= L; l++) {
+            size_t U = ws->units[l];
+            memcpy(out[2 * l - 2] + start * U, ws->z[l], B * U * sizeof(REAL));
+            if (l < L) {
+                memcpy(out[2 * l - 1] + start * U, ws->a[l], B * U * sizeof(REAL));
+            } else {
+                status = SFX(nnf_activation_forward)(out[2 * l - 1] + start * U, ws->z[L],
+                                                     NULL, ws->activation[L - 1], 0, B, U);
+                if (status != NNF_OK) return status;
+            }
+        }
+    }
+    return NNF_OK;
+}
+
+int SFX(nnf_loss_grad)(REAL *grad, double *loss, SFX(nnf_workspace) *ws,
+                       const REAL *params, const SFX(nnf_data) *data, double alpha,
+                       double l1)
+{
+    /* data is (N,F) with Y (N,O); grad is (P) or NULL */
+    size_t N = data->n_samples, L = ws->n_layers, O = ws->units[L];
     double sw_sum = (double)N;
     if (data->sample_weight) {
         sw_sum = 0;
@@ -198,25 +287,30 @@ int SFX(nnf_loss_grad)(REAL *grad, double *loss, SFX(nnf_workspace) *ws,
     }
     double norm = SFX(loss_norm)(ws, sw_sum);
     double total = 0;
-    memset(ws->grad, 0, ws->n_params * sizeof(REAL));
+    if (grad) memset(ws->grad, 0, ws->n_params * sizeof(REAL));
     for (size_t start = 0; start < N; start += ws->capacity) {
         size_t B = N - start < ws->capacity ? N - start : ws->capacity;
-        const REAL *x = SFX(is_sparse)(data) ? NULL : data->X + start * F;
-        const size_t *rows = x ? NULL : SFX(consecutive_rows)(ws, start, B);
         const REAL *sw = data->sample_weight ? data->sample_weight + start : NULL;
+        const size_t *rows;
         double part;
-        int status = SFX(forward_batch)(ws, params, x, data, rows, B);
+        int status = SFX(forward_chunk)(ws, params, data, start, B, &rows);
         if (status == NNF_OK)
-            status = SFX(nnf_output_loss)(ws->delta[0], ws->a[L], &part, ws->z[L],
-                                          data->Y + start * O, sw, ws->loss, 1.0 / norm, B, O);
-        if (status == NNF_OK) status = SFX(backward_batch)(ws, params, data, rows, B);
+            status = SFX(nnf_output_loss)(grad ? ws->delta[0] : NULL, ws->a[L], &part, ws->z[L],
+                                          data->Y + start * O, sw, ws->loss, ws->loss_param,
+                                          1.0 / norm, B, O);
+        if (status == NNF_OK && grad) status = SFX(backward_batch)(ws, params, data, rows, B);
         if (status != NNF_OK) return status;
         total += part;
     }
-    double sumsq = SFX(sum_squares)(params, ws->n_weights);
-    REAL decay = (REAL)(alpha / sw_sum);
-    for (size_t i = 0; i < ws->n_weights; i++) ws->grad[i] += decay * params[i];
+    double penalty[2];
+    SFX(penalty_sums)(penalty, params, ws->n_weights);
+    *loss = total / norm + (0.5 * alpha * penalty[0] + l1 * penalty[1]) / sw_sum;
+    if (grad == NULL) return NNF_OK;
+    REAL decay = (REAL)(alpha / sw_sum), shrink = (REAL)(l1 / sw_sum);
+    for (size_t i = 0; i < ws->n_weights; i++) {
+        REAL w = params[i];
+        ws->grad[i] += decay * w + (w > 0 ? shrink : (w < 0 ? -shrink : 0));
+    }
     memcpy(grad, ws->grad, ws->n_params * sizeof(REAL));
-    *loss = total / norm + 0.5 * alpha * sumsq / sw_sum;
     return NNF_OK;
 }

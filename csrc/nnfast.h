@@ -27,27 +27,40 @@ enum nnf_status {
     NNF_ENOMEM = 1,        /* an allocation failed */
     NNF_EINVAL = 2,        /* a size does not fit (e.g. above the BLAS int range) */
     NNF_EINTERRUPTED = 3,  /* the caller's check function asked to stop */
-    NNF_ENOBLAS = 4        /* nnf_set_blas was never called */
+    NNF_ENOBLAS = 4,       /* nnf_set_blas was never called */
+    NNF_ENONFINITE = 5     /* a loss or gradient was NaN or infinite; the step that
+                              would have applied it was not taken */
 };
 
-/* Activations. EXP and SOFTMAX are output activations only. */
+/* Activations. EXP and SOFTMAX are output activations only; STEP (the
+ * perceptron's) has a zero derivative. LEAKY_RELU's negative slope and ELU's
+ * alpha come as the activation's parameter. */
 enum nnf_activation {
     NNF_IDENTITY = 0,
     NNF_LOGISTIC = 1,
     NNF_TANH = 2,
     NNF_RELU = 3,
     NNF_EXP = 4,
-    NNF_SOFTMAX = 5
+    NNF_SOFTMAX = 5,
+    NNF_LEAKY_RELU = 6,
+    NNF_ELU = 7,
+    NNF_GELU = 8,
+    NNF_SILU = 9,
+    NNF_SOFTPLUS = 10,
+    NNF_STEP = 11
 };
 
 /* Losses, each fused with its output activation:
- * SQUARED (identity), POISSON (exp), LOG (softmax cross-entropy),
+ * SQUARED, ABSOLUTE, HUBER (identity; means over outputs, HUBER's threshold is
+ * the loss parameter), POISSON (exp), LOG (softmax cross-entropy),
  * BINARY_LOG (logistic cross-entropy, binary and multilabel). */
 enum nnf_loss {
     NNF_LOSS_SQUARED = 0,
     NNF_LOSS_POISSON = 1,
     NNF_LOSS_LOG = 2,
-    NNF_LOSS_BINARY_LOG = 3
+    NNF_LOSS_BINARY_LOG = 3,
+    NNF_LOSS_ABSOLUTE = 4,
+    NNF_LOSS_HUBER = 5
 };
 
 enum nnf_solver { NNF_SGD = 0, NNF_ADAM = 1 };
@@ -85,7 +98,11 @@ typedef struct {
     const size_t *units;      /* (L+1): units[0] = F, units[L] = O */
     const int *activation;    /* (L): activation[l] follows weight layer l; the last
                                  one is the output activation */
+    const double *activation_param; /* (L): leaky_relu's slope, elu's alpha; else unused */
+    const double *dropout;    /* (L) or NULL: rate of inverted dropout on layer l's
+                                 output while training; the output layer's must be 0 */
     int loss;                 /* enum nnf_loss, fused with activation[L-1] */
+    double loss_param;        /* huber's threshold; else unused */
 } nnf_arch;
 
 /* The parameter block holds all weights, then all biases (scikit-learn's packing):
@@ -100,13 +117,22 @@ typedef struct {
     int nesterov;             /* sgd */
     double beta_1, beta_2, epsilon;  /* adam */
     double alpha;             /* L2 strength, on weights only */
+    double l1;                /* L1 strength, on weights only (proximal step) */
+    double clip_norm;         /* rescale the gradient to this global norm; <= 0: off */
+    double clip_value;        /* clamp each gradient entry to +-this; <= 0: off */
     int64_t t;                /* adam step count, advanced by each step */
 } nnf_optimizer;
+
+/* Penalties are scaled like scikit-learn's alpha: divided by the batch's sum of
+ * sample weights. */
 
 typedef struct {
     double loss_sum;          /* sum over minibatches of batch loss * batch rows */
     size_t n_seen;            /* rows trained on */
     size_t n_batches;         /* minibatch updates made */
+    double *grad_norms;       /* (2L) or NULL, caller-owned: the mean over minibatches
+                                 of each layer's weight-gradient norm (first L) and
+                                 bias-gradient norm (next L), before clipping */
 } nnf_epoch_stats;
 
 /* Called between minibatches; nonzero stops training (Ctrl-C). */

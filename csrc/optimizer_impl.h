@@ -1,10 +1,18 @@
 /* Optimizer steps: flat loops over the whole parameter block, with the L2
  * penalty folded into the gradient of the weights (the first n_decay entries;
- * the biases after them are not penalised). Template: see core_impl.h. */
+ * the biases after them are not penalised) and L1 as a proximal step.
+ * Gradient clipping. Template: see core_impl.h. */
+
+/* w moved toward 0 by at most shrink, never across it */
+static inline REAL SFX(soft_threshold)(REAL w, REAL shrink)
+{
+    return w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0);
+}
 
 /* params[i] for i in [begin, end) with gradient grad + lam * params */
 static void SFX(sgd_range)(REAL *params, REAL *velocity, const REAL *grad, REAL eta,
-                           REAL mu, int nesterov, REAL lam, size_t begin, size_t end)
+                           REAL mu, int nesterov, REAL lam, REAL l1, size_t begin,
+                           size_t end)
 {
     for (size_t i = begin; i < end; i++) {
         REAL g = grad[i] + lam * params[i];
@@ -12,10 +20,13 @@ static void SFX(sgd_range)(REAL *params, REAL *velocity, const REAL *grad, REAL 
         velocity[i] = vel;
         params[i] += nesterov ? mu * vel - eta * g : vel;
     }
+    if (l1 > 0)
+        for (size_t i = begin; i < end; i++) params[i] = SFX(soft_threshold)(params[i], eta * l1);
 }
 
 static void SFX(adam_range)(REAL *params, REAL *m, REAL *v, const REAL *grad, REAL step,
-                            REAL b1, REAL b2, REAL eps, REAL lam, size_t begin, size_t end)
+                            REAL b1, REAL b2, REAL eps, REAL lam, REAL l1, size_t begin,
+                            size_t end)
 {
     for (size_t i = begin; i < end; i++) {
         REAL g = grad[i] + lam * params[i];
@@ -25,38 +36,77 @@ static void SFX(adam_range)(REAL *params, REAL *m, REAL *v, const REAL *grad, RE
         v[i] = vi;
         params[i] -= step * mi / (R_SQRT(vi) + eps);
     }
+    if (l1 > 0) /* each entry's own step size, as in proximal Adam */
+        for (size_t i = begin; i < end; i++)
+            params[i] = SFX(soft_threshold)(params[i], step * l1 / (R_SQRT(v[i]) + eps));
 }
 
-static double SFX(sum_squares)(const REAL *x, size_t n)
+/* penalty[0] = sum of squares, penalty[1] = sum of absolute values of x (n) */
+static void SFX(penalty_sums)(double penalty[2], const REAL *x, size_t n)
+{
+    double ss = 0, sa = 0;
+    for (size_t i = 0; i < n; i++) {
+        ss += (double)x[i] * (double)x[i];
+        sa += fabs((double)x[i]);
+    }
+    penalty[0] = ss;
+    penalty[1] = sa;
+}
+
+int SFX(nnf_sgd_step)(REAL *params, REAL *velocity, double penalty[2], const REAL *grad,
+                      double lr, double momentum, int nesterov, double l2, double l1,
+                      size_t P, size_t n_decay)
+{
+    /* params, velocity, grad are (P); the first n_decay params are weights */
+    SFX(penalty_sums)(penalty, params, n_decay);
+    SFX(sgd_range)(params, velocity, grad, (REAL)lr, (REAL)momentum, nesterov, (REAL)l2,
+                   (REAL)l1, 0, n_decay);
+    SFX(sgd_range)(params, velocity, grad, (REAL)lr, (REAL)momentum, nesterov, 0, 0,
+                   n_decay, P);
+    return NNF_OK;
+}
+
+int SFX(nnf_adam_step)(REAL *params, REAL *m, REAL *v, double penalty[2], const REAL *grad,
+                       double lr, double beta_1, double beta_2, double epsilon, int64_t t,
+                       double l2, double l1, size_t P, size_t n_decay)
+{
+    /* params, m, v, grad are (P); the first n_decay params are weights */
+    REAL step = (REAL)(lr * sqrt(1 - pow(beta_2, (double)t)) / (1 - pow(beta_1, (double)t)));
+    SFX(penalty_sums)(penalty, params, n_decay);
+    SFX(adam_range)(params, m, v, grad, step, (REAL)beta_1, (REAL)beta_2, (REAL)epsilon,
+                    (REAL)l2, (REAL)l1, 0, n_decay);
+    SFX(adam_range)(params, m, v, grad, step, (REAL)beta_1, (REAL)beta_2, (REAL)epsilon, 0,
+                    0, n_decay, P);
+    return NNF_OK;
+}
+
+static double SFX(sum_sq)(const REAL *x, size_t n)
 {
     double ss = 0;
     for (size_t i = 0; i < n; i++) ss += (double)x[i] * (double)x[i];
     return ss;
 }
 
-int SFX(nnf_sgd_step)(REAL *params, REAL *velocity, double *sumsq, const REAL *grad,
-                      double lr, double momentum, int nesterov, double l2, size_t P,
-                      size_t n_decay)
+static double SFX(norm2)(const REAL *x, size_t n) { return sqrt(SFX(sum_sq)(x, n)); }
+
+/* Clip grad (P) whose global norm is `total` (see nnf_clip_grad). */
+static void SFX(apply_clip)(REAL *grad, double total, double max_norm, double max_value,
+                            size_t P)
 {
-    /* params, velocity, grad are (P); the first n_decay params are weights */
-    *sumsq = SFX(sum_squares)(params, n_decay);
-    SFX(sgd_range)(params, velocity, grad, (REAL)lr, (REAL)momentum, nesterov, (REAL)l2,
-                   0, n_decay);
-    SFX(sgd_range)(params, velocity, grad, (REAL)lr, (REAL)momentum, nesterov, 0,
-                   n_decay, P);
-    return NNF_OK;
+    if (max_norm > 0 && total > max_norm) {
+        REAL scale = (REAL)(max_norm / total);
+        for (size_t i = 0; i < P; i++) grad[i] *= scale;
+    }
+    if (max_value > 0) {
+        REAL c = (REAL)max_value;
+        for (size_t i = 0; i < P; i++) grad[i] = grad[i] > c ? c : (grad[i] < -c ? -c : grad[i]);
+    }
 }
 
-int SFX(nnf_adam_step)(REAL *params, REAL *m, REAL *v, double *sumsq, const REAL *grad,
-                       double lr, double beta_1, double beta_2, double epsilon, int64_t t,
-                       double l2, size_t P, size_t n_decay)
+int SFX(nnf_clip_grad)(REAL *grad, double *norm, double max_norm, double max_value, size_t P)
 {
-    /* params, m, v, grad are (P); the first n_decay params are weights */
-    REAL step = (REAL)(lr * sqrt(1 - pow(beta_2, (double)t)) / (1 - pow(beta_1, (double)t)));
-    *sumsq = SFX(sum_squares)(params, n_decay);
-    SFX(adam_range)(params, m, v, grad, step, (REAL)beta_1, (REAL)beta_2, (REAL)epsilon,
-                    (REAL)l2, 0, n_decay);
-    SFX(adam_range)(params, m, v, grad, step, (REAL)beta_1, (REAL)beta_2, (REAL)epsilon, 0,
-                    n_decay, P);
+    /* grad is (P) */
+    *norm = SFX(norm2)(grad, P);
+    SFX(apply_clip)(grad, *norm, max_norm, max_value, P);
     return NNF_OK;
 }

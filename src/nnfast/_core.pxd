@@ -3,7 +3,7 @@ from libc.stdint cimport int64_t, uint64_t
 
 cdef extern from "nnfast.h" nogil:
     enum nnf_status:
-        NNF_OK, NNF_ENOMEM, NNF_EINVAL, NNF_EINTERRUPTED, NNF_ENOBLAS
+        NNF_OK, NNF_ENOMEM, NNF_EINVAL, NNF_EINTERRUPTED, NNF_ENOBLAS, NNF_ENONFINITE
 
     ctypedef int nnf_blas_int
     ctypedef void (*nnf_sgemm_fn)(char *transa, char *transb, nnf_blas_int *m,
@@ -24,7 +24,10 @@ cdef extern from "nnfast.h" nogil:
         size_t n_layers
         const size_t *units
         const int *activation
+        const double *activation_param
+        const double *dropout
         int loss
+        double loss_param
 
     size_t nnf_n_weights(const nnf_arch *arch)
     size_t nnf_n_params(const nnf_arch *arch)
@@ -36,12 +39,16 @@ cdef extern from "nnfast.h" nogil:
         int nesterov
         double beta_1, beta_2, epsilon
         double alpha
+        double l1
+        double clip_norm
+        double clip_value
         int64_t t
 
     ctypedef struct nnf_epoch_stats:
         double loss_sum
         size_t n_seen
         size_t n_batches
+        double *grad_norms
 
     ctypedef int (*nnf_check_fn)(void *ctx) noexcept nogil
 
@@ -77,23 +84,25 @@ cdef extern from "nnfast.h" nogil:
                          size_t K)
 
     int nnf_activation_forward_f32(float *a, float *z, const float *bias, int act,
-                                   size_t B, size_t OC)
+                                   double param, size_t B, size_t OC)
     int nnf_activation_forward_f64(double *a, double *z, const double *bias, int act,
-                                   size_t B, size_t OC)
+                                   double param, size_t B, size_t OC)
     int nnf_activation_backward_f32(float *delta, const float *z, const float *a, int act,
-                                    size_t n)
+                                    double param, size_t n)
     int nnf_activation_backward_f64(double *delta, const double *z, const double *a,
-                                    int act, size_t n)
+                                    int act, double param, size_t n)
     int nnf_output_loss_f32(float *delta, float *p, double *loss_sum, const float *z,
-                            const float *y, const float *sw, int loss, double delta_scale,
-                            size_t B, size_t O)
+                            const float *y, const float *sw, int loss, double loss_param,
+                            double delta_scale, size_t B, size_t O)
     int nnf_output_loss_f64(double *delta, double *p, double *loss_sum, const double *z,
                             const double *y, const double *sw, int loss,
-                            double delta_scale, size_t B, size_t O)
+                            double loss_param, double delta_scale, size_t B, size_t O)
     int nnf_dense_forward_f32(float *z, float *a, const float *inp, const float *w,
-                              const float *b, int act, size_t B, size_t C, size_t OC)
+                              const float *b, int act, double act_param, size_t B,
+                              size_t C, size_t OC)
     int nnf_dense_forward_f64(double *z, double *a, const double *inp, const double *w,
-                              const double *b, int act, size_t B, size_t C, size_t OC)
+                              const double *b, int act, double act_param, size_t B,
+                              size_t C, size_t OC)
     int nnf_dense_backward_f32(float *dinp, float *dw, float *db, const float *dout,
                                const float *inp, const float *w, size_t B, size_t C,
                                size_t OC)
@@ -102,28 +111,40 @@ cdef extern from "nnfast.h" nogil:
                                size_t OC)
     int nnf_sparse_dense_forward_f32(float *z, float *a, const nnf_data_f32 *data,
                                      const size_t *rows, const float *w, const float *b,
-                                     int act, size_t B, size_t OC)
+                                     int act, double act_param, size_t B, size_t OC)
     int nnf_sparse_dense_forward_f64(double *z, double *a, const nnf_data_f64 *data,
                                      const size_t *rows, const double *w, const double *b,
-                                     int act, size_t B, size_t OC)
+                                     int act, double act_param, size_t B, size_t OC)
     int nnf_sparse_dense_backward_f32(float *dw, float *db, const float *dout,
                                       const nnf_data_f32 *data, const size_t *rows,
                                       size_t B, size_t OC)
     int nnf_sparse_dense_backward_f64(double *dw, double *db, const double *dout,
                                       const nnf_data_f64 *data, const size_t *rows,
                                       size_t B, size_t OC)
-    int nnf_sgd_step_f32(float *params, float *velocity, double *sumsq, const float *grad,
-                         double lr, double momentum, int nesterov, double l2, size_t P,
-                         size_t n_decay)
-    int nnf_sgd_step_f64(double *params, double *velocity, double *sumsq,
+    int nnf_sgd_step_f32(float *params, float *velocity, double *penalty, const float *grad,
+                         double lr, double momentum, int nesterov, double l2, double l1,
+                         size_t P, size_t n_decay)
+    int nnf_sgd_step_f64(double *params, double *velocity, double *penalty,
                          const double *grad, double lr, double momentum, int nesterov,
-                         double l2, size_t P, size_t n_decay)
-    int nnf_adam_step_f32(float *params, float *m, float *v, double *sumsq,
+                         double l2, double l1, size_t P, size_t n_decay)
+    int nnf_adam_step_f32(float *params, float *m, float *v, double *penalty,
                           const float *grad, double lr, double beta_1, double beta_2,
-                          double epsilon, int64_t t, double l2, size_t P, size_t n_decay)
-    int nnf_adam_step_f64(double *params, double *m, double *v, double *sumsq,
+                          double epsilon, int64_t t, double l2, double l1, size_t P,
+                          size_t n_decay)
+    int nnf_adam_step_f64(double *params, double *m, double *v, double *penalty,
                           const double *grad, double lr, double beta_1, double beta_2,
-                          double epsilon, int64_t t, double l2, size_t P, size_t n_decay)
+                          double epsilon, int64_t t, double l2, double l1, size_t P,
+                          size_t n_decay)
+    int nnf_clip_grad_f32(float *grad, double *norm, double max_norm, double max_value,
+                          size_t P)
+    int nnf_clip_grad_f64(double *grad, double *norm, double max_norm, double max_value,
+                          size_t P)
+    int nnf_perceptron_epoch_f32(float *w, float *b, size_t *n_errors, const float *X,
+                                 const float *Y, const size_t *order, double lr, size_t N,
+                                 size_t F, size_t K)
+    int nnf_perceptron_epoch_f64(double *w, double *b, size_t *n_errors, const double *X,
+                                 const double *Y, const size_t *order, double lr, size_t N,
+                                 size_t F, size_t K)
 
     nnf_workspace_f32 *nnf_workspace_new_f32(const nnf_arch *arch, size_t capacity)
     nnf_workspace_f64 *nnf_workspace_new_f64(const nnf_arch *arch, size_t capacity)
@@ -133,10 +154,16 @@ cdef extern from "nnfast.h" nogil:
                         const nnf_data_f32 *data)
     int nnf_predict_f64(double *out, nnf_workspace_f64 *ws, const double *params,
                         const nnf_data_f64 *data)
+    int nnf_forward_all_f32(float **out, nnf_workspace_f32 *ws, const float *params,
+                            const nnf_data_f32 *data)
+    int nnf_forward_all_f64(double **out, nnf_workspace_f64 *ws, const double *params,
+                            const nnf_data_f64 *data)
     int nnf_loss_grad_f32(float *grad, double *loss, nnf_workspace_f32 *ws,
-                          const float *params, const nnf_data_f32 *data, double alpha)
+                          const float *params, const nnf_data_f32 *data, double alpha,
+                          double l1)
     int nnf_loss_grad_f64(double *grad, double *loss, nnf_workspace_f64 *ws,
-                          const double *params, const nnf_data_f64 *data, double alpha)
+                          const double *params, const nnf_data_f64 *data, double alpha,
+                          double l1)
     int nnf_train_epoch_f32(float *params, float *opt_state, nnf_optimizer *opt,
                             uint64_t *rng, nnf_epoch_stats *stats, nnf_workspace_f32 *ws,
                             const nnf_data_f32 *data, size_t batch_size, int shuffle,

@@ -24,9 +24,28 @@ ctypedef fused real:
     float
     double
 
-ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3, "exp": 4, "softmax": 5}
-LOSSES = {"squared_error": 0, "poisson": 1, "log_loss": 2, "binary_log_loss": 3}
+ACTIVATIONS = {
+    "identity": 0, "logistic": 1, "tanh": 2, "relu": 3, "exp": 4, "softmax": 5,
+    "leaky_relu": 6, "elu": 7, "gelu": 8, "silu": 9, "softplus": 10, "step": 11,
+}
+# The parameter an activation takes when none is given: leaky_relu's negative
+# slope and elu's alpha (PyTorch's defaults).
+DEFAULT_ACTIVATION_PARAM = {"leaky_relu": 0.01, "elu": 1.0}
+LOSSES = {
+    "squared_error": 0, "poisson": 1, "log_loss": 2, "binary_log_loss": 3,
+    "absolute_error": 4, "huber": 5,
+}
 SOLVERS = {"sgd": 0, "adam": 1}
+
+
+class NonFiniteError(FloatingPointError):
+    """A loss or gradient became NaN or infinite; the update was not applied."""
+
+
+cdef double _param(str act, param) except? -1:
+    if act not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {act!r}")
+    return DEFAULT_ACTIVATION_PARAM.get(act, 0.0) if param is None else param
 
 cdef extern from "Python.h":
     int PyErr_CheckSignals() except -1
@@ -39,9 +58,25 @@ cdef int _check(int status) except -1:
         raise MemoryError("nnfast: out of memory in the C core")
     if status == NNF_ENOBLAS:
         raise RuntimeError("nnfast: the BLAS pointers were not set")
+    if status == NNF_ENONFINITE:
+        raise NonFiniteError("nnfast: the loss or gradient became NaN or infinite")
     if status == NNF_EINVAL:
         raise ValueError("nnfast: a size is out of the range the C core supports")
     raise RuntimeError(f"nnfast: C core returned status {status}")
+
+
+cdef int _expect(str what, tuple shape, tuple expected) except -1:
+    if shape != expected:
+        raise ValueError(f"{what} has shape {shape}, expected {expected}")
+    return 0
+
+
+cdef tuple _s1(const real[::1] x):
+    return (x.shape[0],)
+
+
+cdef tuple _s2(const real[:, ::1] x):
+    return (x.shape[0], x.shape[1])
 
 
 cdef inline real *_p1(real[::1] x) noexcept nogil:
@@ -89,8 +124,10 @@ def gemm(real[:, ::1] c, const real[:, ::1] a, const real[:, ::1] b, bint trans_
     _check(status)
 
 
-def activation_forward(real[:, ::1] a, real[:, ::1] z, const real[::1] bias, str act):
+def activation_forward(real[:, ::1] a, real[:, ::1] z, const real[::1] bias, str act,
+                       param=None):
     """z += bias (if bias has entries), a = act(z), in place."""
+    cdef double c = _param(act, param)
     cdef int code = ACTIVATIONS[act]
     cdef const real *b = _c1(bias)
     if bias.shape[0] and bias.shape[0] != z.shape[1]:
@@ -98,50 +135,73 @@ def activation_forward(real[:, ::1] a, real[:, ::1] z, const real[::1] bias, str
     if a.shape[0] != z.shape[0] or a.shape[1] != z.shape[1]:
         raise ValueError("activation_forward: a and z differ in shape")
     if real is float:
-        _check(nnf_activation_forward_f32(_p2(a), _p2(z), b, code, z.shape[0], z.shape[1]))
+        _check(nnf_activation_forward_f32(_p2(a), _p2(z), b, code, c, z.shape[0], z.shape[1]))
     else:
-        _check(nnf_activation_forward_f64(_p2(a), _p2(z), b, code, z.shape[0], z.shape[1]))
+        _check(nnf_activation_forward_f64(_p2(a), _p2(z), b, code, c, z.shape[0], z.shape[1]))
 
 
-def activation_backward(real[::1] delta, const real[::1] z, const real[::1] a, str act):
+def activation_backward(real[::1] delta, const real[::1] z, const real[::1] a, str act,
+                        param=None):
     """delta *= act'(z) in place, with a = act(z)."""
+    cdef double c = _param(act, param)
     if not (delta.shape[0] == z.shape[0] == a.shape[0]):
         raise ValueError("activation_backward: arrays differ in length")
+    if act == "softmax":
+        raise ValueError("activation_backward: softmax's derivative is fused with the log loss")
     if real is float:
-        _check(nnf_activation_backward_f32(_p1(delta), _c1(z), _c1(a), ACTIVATIONS[act],
+        _check(nnf_activation_backward_f32(_p1(delta), _c1(z), _c1(a), ACTIVATIONS[act], c,
                                            delta.shape[0]))
     else:
-        _check(nnf_activation_backward_f64(_p1(delta), _c1(z), _c1(a), ACTIVATIONS[act],
+        _check(nnf_activation_backward_f64(_p1(delta), _c1(z), _c1(a), ACTIVATIONS[act], c,
                                            delta.shape[0]))
 
 
 def output_loss(real[:, ::1] delta, real[:, ::1] p, const real[:, ::1] z,
-                const real[:, ::1] y, sample_weight, str loss, double delta_scale):
+                const real[:, ::1] y, sample_weight, str loss, double delta_scale,
+                double loss_param=1.0):
     """Output activation, weighted loss sum and output delta. Returns the loss sum."""
     cdef double loss_sum = 0
     cdef const real[::1] sw
     cdef const real *swp = NULL
+    shape = _s2(z)
+    _expect("output_loss: delta", _s2(delta), shape)
+    _expect("output_loss: p", _s2(p), shape)
+    _expect("output_loss: y", _s2(y), shape)
+    if loss not in LOSSES:
+        raise ValueError(f"output_loss: unknown loss {loss!r}")
     if sample_weight is not None:
         sw = sample_weight
+        _expect("output_loss: sample_weight", _s1(sw), (z.shape[0],))
         swp = _c1(sw)
     if real is float:
         _check(nnf_output_loss_f32(_p2(delta), _p2(p), &loss_sum, _c2(z), _c2(y), swp,
-                                   LOSSES[loss], delta_scale, z.shape[0], z.shape[1]))
+                                   LOSSES[loss], loss_param, delta_scale, z.shape[0],
+                                   z.shape[1]))
     else:
         _check(nnf_output_loss_f64(_p2(delta), _p2(p), &loss_sum, _c2(z), _c2(y), swp,
-                                   LOSSES[loss], delta_scale, z.shape[0], z.shape[1]))
+                                   LOSSES[loss], loss_param, delta_scale, z.shape[0],
+                                   z.shape[1]))
     return loss_sum
 
 
 def dense_forward(real[:, ::1] z, real[:, ::1] a, const real[:, ::1] inp,
-                  const real[:, ::1] w, const real[::1] b, str act):
+                  const real[:, ::1] w, const real[::1] b, str act, param=None):
     """z = inp @ w + b, a = act(z)."""
+    cdef double c = _param(act, param)
+    _expect("dense_forward: z", _s2(z), (inp.shape[0], w.shape[1]))
+    _expect("dense_forward: a", _s2(a), (inp.shape[0], w.shape[1]))
+    if b.shape[0] != 0:  # an empty bias means none
+        _expect("dense_forward: b", _s1(b), (w.shape[1],))
+    if inp.shape[1] != w.shape[0]:
+        raise ValueError("dense_forward: inp columns differ from w rows")
     if real is float:
         _check(nnf_dense_forward_f32(_p2(z), _p2(a), _c2(inp), _c2(w), _c1(b),
-                                     ACTIVATIONS[act], inp.shape[0], w.shape[0], w.shape[1]))
+                                     ACTIVATIONS[act], c, inp.shape[0], w.shape[0],
+                                     w.shape[1]))
     else:
         _check(nnf_dense_forward_f64(_p2(z), _p2(a), _c2(inp), _c2(w), _c1(b),
-                                     ACTIVATIONS[act], inp.shape[0], w.shape[0], w.shape[1]))
+                                     ACTIVATIONS[act], c, inp.shape[0], w.shape[0],
+                                     w.shape[1]))
 
 
 def dense_backward(dinp, real[:, ::1] dw, real[::1] db, const real[:, ::1] dout,
@@ -149,8 +209,14 @@ def dense_backward(dinp, real[:, ::1] dw, real[::1] db, const real[:, ::1] dout,
     """dw += inp^T dout, db += colsum(dout), dinp = dout @ w^T (if dinp is not None)."""
     cdef real[:, ::1] di
     cdef real *dip = NULL
+    _expect("dense_backward: dout", _s2(dout), (inp.shape[0], w.shape[1]))
+    _expect("dense_backward: dw", _s2(dw), _s2(w))
+    _expect("dense_backward: db", _s1(db), (w.shape[1],))
+    if inp.shape[1] != w.shape[0]:
+        raise ValueError("dense_backward: inp columns differ from w rows")
     if dinp is not None:
         di = dinp
+        _expect("dense_backward: dinp", _s2(di), _s2(inp))
         dip = _p2(di)
     if real is float:
         _check(nnf_dense_backward_f32(dip, _p2(dw), _p1(db), _c2(dout), _c2(inp), _c2(w),
@@ -161,30 +227,75 @@ def dense_backward(dinp, real[:, ::1] dw, real[::1] db, const real[:, ::1] dout,
 
 
 def sgd_step(real[::1] params, real[::1] velocity, const real[::1] grad, double lr,
-             double momentum, bint nesterov, double l2, size_t n_decay):
+             double momentum, bint nesterov, double l2, size_t n_decay, double l1=0.0):
     """One SGD step in place; returns the sum of squares of the first n_decay params."""
-    cdef double sumsq = 0
+    cdef double penalty[2]
+    _expect("sgd_step: velocity", _s1(velocity), _s1(params))
+    _expect("sgd_step: grad", _s1(grad), _s1(params))
+    if n_decay > <size_t>params.shape[0]:
+        raise ValueError("sgd_step: n_decay exceeds the number of parameters")
     if real is float:
-        _check(nnf_sgd_step_f32(_p1(params), _p1(velocity), &sumsq, _c1(grad), lr,
-                                momentum, nesterov, l2, params.shape[0], n_decay))
+        _check(nnf_sgd_step_f32(_p1(params), _p1(velocity), penalty, _c1(grad), lr,
+                                momentum, nesterov, l2, l1, params.shape[0], n_decay))
     else:
-        _check(nnf_sgd_step_f64(_p1(params), _p1(velocity), &sumsq, _c1(grad), lr,
-                                momentum, nesterov, l2, params.shape[0], n_decay))
-    return sumsq
+        _check(nnf_sgd_step_f64(_p1(params), _p1(velocity), penalty, _c1(grad), lr,
+                                momentum, nesterov, l2, l1, params.shape[0], n_decay))
+    return penalty[0]
 
 
 def adam_step(real[::1] params, real[::1] m, real[::1] v, const real[::1] grad, double lr,
               double beta_1, double beta_2, double epsilon, int64_t t, double l2,
-              size_t n_decay):
+              size_t n_decay, double l1=0.0):
     """One Adam step (t counts from 1) in place; returns the weights' sum of squares."""
-    cdef double sumsq = 0
+    cdef double penalty[2]
+    _expect("adam_step: m", _s1(m), _s1(params))
+    _expect("adam_step: v", _s1(v), _s1(params))
+    _expect("adam_step: grad", _s1(grad), _s1(params))
+    if n_decay > <size_t>params.shape[0]:
+        raise ValueError("adam_step: n_decay exceeds the number of parameters")
+    if t < 1:
+        raise ValueError("adam_step: t counts steps from 1")
     if real is float:
-        _check(nnf_adam_step_f32(_p1(params), _p1(m), _p1(v), &sumsq, _c1(grad), lr, beta_1,
-                                 beta_2, epsilon, t, l2, params.shape[0], n_decay))
+        _check(nnf_adam_step_f32(_p1(params), _p1(m), _p1(v), penalty, _c1(grad), lr, beta_1,
+                                 beta_2, epsilon, t, l2, l1, params.shape[0], n_decay))
     else:
-        _check(nnf_adam_step_f64(_p1(params), _p1(m), _p1(v), &sumsq, _c1(grad), lr, beta_1,
-                                 beta_2, epsilon, t, l2, params.shape[0], n_decay))
-    return sumsq
+        _check(nnf_adam_step_f64(_p1(params), _p1(m), _p1(v), penalty, _c1(grad), lr, beta_1,
+                                 beta_2, epsilon, t, l2, l1, params.shape[0], n_decay))
+    return penalty[0]
+
+
+def clip_grad(real[::1] grad, double max_norm, double max_value):
+    """Clip grad in place (global norm, then value); returns the norm before."""
+    cdef double norm = 0
+    if real is float:
+        _check(nnf_clip_grad_f32(_p1(grad), &norm, max_norm, max_value, grad.shape[0]))
+    else:
+        _check(nnf_clip_grad_f64(_p1(grad), &norm, max_norm, max_value, grad.shape[0]))
+    return norm
+
+
+def perceptron_epoch(real[:, ::1] w, real[::1] b, const real[:, ::1] X,
+                     const real[:, ::1] Y, const size_t[::1] order, double lr):
+    """One epoch of the perceptron rule over X's rows in `order`, in place on w (K,F)
+    and b (K); Y (N,K) holds 0/1 targets. Returns the number of mistakes."""
+    cdef size_t N = X.shape[0], F = X.shape[1], K = w.shape[0], errors = 0
+    if w.shape[1] != F or b.shape[0] != K or Y.shape[0] != N or Y.shape[1] != K:
+        raise ValueError("perceptron_epoch: shapes of w, b, X and Y do not match")
+    if order.shape[0] != N:
+        raise ValueError("perceptron_epoch: order must have one entry per row")
+    if N == 0:
+        return 0
+    for i in range(N):
+        if order[i] >= N:
+            raise ValueError("perceptron_epoch: order holds a row index out of range")
+    with nogil:
+        if real is float:
+            nnf_perceptron_epoch_f32(_p2(w), _p1(b), &errors, _c2(X), _c2(Y), &order[0], lr,
+                                     N, F, K)
+        else:
+            nnf_perceptron_epoch_f64(_p2(w), _p1(b), &errors, _c2(X), _c2(Y), &order[0], lr,
+                                     N, F, K)
+    return errors
 
 
 def shuffle_indices(size_t n, uint64_t[::1] rng_state):
@@ -302,10 +413,14 @@ cdef class Network:
 
     Parameters live outside, in one flat array laid out as scikit-learn packs them
     (all weights, then all biases); this object only computes with them.
+    activation_params gives leaky_relu's slope or elu's alpha per layer (None:
+    the defaults); dropout the rate on each layer's output while training.
     """
     cdef nnf_arch arch
     cdef size_t[::1] units
     cdef int[::1] activation
+    cdef double[::1] activation_param
+    cdef double[::1] dropout
     cdef nnf_workspace_f32 *ws32
     cdef nnf_workspace_f64 *ws64
     cdef readonly object dtype
@@ -313,15 +428,34 @@ cdef class Network:
     cdef readonly size_t n_params
     cdef readonly size_t n_weights
 
-    def __cinit__(self, units, activations, str loss, dtype, size_t capacity):
-        if len(activations) != len(units) - 1 or len(units) < 2:
+    def __cinit__(self, units, activations, str loss, dtype, size_t capacity,
+                  activation_params=None, dropout=None, double loss_param=1.0):
+        n_layers = len(units) - 1
+        if len(activations) != n_layers or n_layers < 1:
             raise ValueError("Network: need one activation per weight layer")
+        if activation_params is None:
+            activation_params = [None] * n_layers
+        if dropout is None:
+            dropout = [0.0] * n_layers
+        if len(activation_params) != n_layers or len(dropout) != n_layers:
+            raise ValueError("Network: need one activation parameter and dropout rate per layer")
+        rates = [float(r) for r in dropout]
+        if min(rates) < 0 or max(rates) >= 1 or rates[n_layers - 1] != 0:
+            raise ValueError("Network: dropout rates must be in [0, 1), 0 on the output layer")
+        if loss not in LOSSES:
+            raise ValueError(f"Network: unknown loss {loss!r}")
         self.units = np.asarray(units, dtype=np.uintp).copy()
         self.activation = np.asarray([ACTIVATIONS[a] for a in activations], dtype=np.intc)
-        self.arch.n_layers = len(units) - 1
+        self.activation_param = np.asarray(
+            [_param(a, c) for a, c in zip(activations, activation_params)], dtype=np.float64)
+        self.dropout = np.asarray(rates, dtype=np.float64)
+        self.arch.n_layers = n_layers
         self.arch.units = &self.units[0]
         self.arch.activation = &self.activation[0]
+        self.arch.activation_param = &self.activation_param[0]
+        self.arch.dropout = &self.dropout[0]
         self.arch.loss = LOSSES[loss]
+        self.arch.loss_param = loss_param
         self.dtype = np.dtype(dtype)
         self.capacity = capacity if capacity > 0 else 1
         self.n_params = nnf_n_params(&self.arch)
@@ -341,19 +475,34 @@ cdef class Network:
         nnf_workspace_free_f32(self.ws32)
         nnf_workspace_free_f64(self.ws64)
 
+    cdef _Data _data(self, X, Y, sample_weight):
+        """The data set, after checking its shapes against the network."""
+        cdef size_t L = self.arch.n_layers
+        if X.ndim != 2 or X.shape[1] != self.units[0]:
+            raise ValueError(f"Network: X has shape {X.shape}, expected (n, {self.units[0]})")
+        if Y is not None and (Y.ndim != 2 or Y.shape != (X.shape[0], self.units[L])):
+            raise ValueError(
+                f"Network: Y has shape {Y.shape}, expected ({X.shape[0]}, {self.units[L]})")
+        if sample_weight is not None and sample_weight.shape != (X.shape[0],):
+            raise ValueError(
+                f"Network: sample_weight has shape {sample_weight.shape}, expected ({X.shape[0]},)")
+        return _make_data(X, Y, sample_weight, self.dtype)
+
     cdef int _check_params(self, params) except -1:
         if params.dtype != self.dtype or params.shape != (self.n_params,):
             raise ValueError("Network: parameter block has the wrong dtype or size")
+        if not params.flags.c_contiguous:
+            raise ValueError("Network: parameter block must be contiguous")
         return 0
 
     def predict(self, params, X):
         """The output activations (N, O) for X (dense C-contiguous or CSR)."""
         self._check_params(params)
-        cdef _Data d = _make_data(X, None, None, self.dtype)
+        cdef _Data d = self._data(X, None, None)
         out = np.empty((X.shape[0], self.units[self.arch.n_layers]), dtype=self.dtype)
         cdef int status
-        cdef float[::1] p32
-        cdef double[::1] p64
+        cdef const float[::1] p32
+        cdef const double[::1] p64
         cdef float[:, ::1] o32
         cdef double[:, ::1] o64
         if self.ws32 != NULL:
@@ -369,25 +518,61 @@ cdef class Network:
         _check(status)
         return out
 
-    def loss_grad(self, params, X, Y, sample_weight, double alpha):
-        """Full-batch (loss, gradient) at params, for L-BFGS."""
+    def forward_all(self, params, X):
+        """[(z_1, a_1), ..., (z_L, a_L)]: every layer's pre-activation and
+        activation for X (no dropout); a_L is the output activation."""
         self._check_params(params)
-        cdef _Data d = _make_data(X, Y, sample_weight, self.dtype)
-        grad = np.empty(self.n_params, dtype=self.dtype)
-        cdef double loss = 0
-        cdef int status
-        cdef float[::1] p32, g32
-        cdef double[::1] p64, g64
+        cdef _Data d = self._data(X, None, None)
+        cdef size_t L = self.arch.n_layers, n = X.shape[0]
+        arrays = [np.empty((n, self.units[l // 2 + 1]), dtype=self.dtype) for l in range(2 * L)]
+        cdef size_t[::1] addresses = np.asarray(
+            [a.__array_interface__["data"][0] for a in arrays], dtype=np.uintp)
+        cdef const float[::1] p32
+        cdef const double[::1] p64
+        cdef int status = NNF_OK
+        if n == 0:
+            return [(arrays[2 * l], arrays[2 * l + 1]) for l in range(L)]
         if self.ws32 != NULL:
             p32 = params
-            g32 = grad
             with nogil:
-                status = nnf_loss_grad_f32(&g32[0], &loss, self.ws32, &p32[0], &d.d32, alpha)
+                status = nnf_forward_all_f32(<float **>&addresses[0], self.ws32, &p32[0], &d.d32)
         else:
             p64 = params
-            g64 = grad
             with nogil:
-                status = nnf_loss_grad_f64(&g64[0], &loss, self.ws64, &p64[0], &d.d64, alpha)
+                status = nnf_forward_all_f64(<double **>&addresses[0], self.ws64, &p64[0],
+                                             &d.d64)
+        _check(status)
+        return [(arrays[2 * l], arrays[2 * l + 1]) for l in range(L)]
+
+    def loss_grad(self, params, X, Y, sample_weight, double alpha, double l1=0.0,
+                  bint need_grad=True):
+        """Full-batch (loss, gradient) at params (no dropout), for L-BFGS; the
+        gradient is None when need_grad is False."""
+        self._check_params(params)
+        cdef _Data d = self._data(X, Y, sample_weight)
+        grad = np.empty(self.n_params, dtype=self.dtype) if need_grad else None
+        cdef double loss = 0
+        cdef int status
+        cdef const float[::1] p32
+        cdef const double[::1] p64
+        cdef float[::1] g32
+        cdef double[::1] g64
+        cdef float *gp32 = NULL
+        cdef double *gp64 = NULL
+        if self.ws32 != NULL:
+            p32 = params
+            if need_grad:
+                g32 = grad
+                gp32 = &g32[0]
+            with nogil:
+                status = nnf_loss_grad_f32(gp32, &loss, self.ws32, &p32[0], &d.d32, alpha, l1)
+        else:
+            p64 = params
+            if need_grad:
+                g64 = grad
+                gp64 = &g64[0]
+            with nogil:
+                status = nnf_loss_grad_f64(gp64, &loss, self.ws64, &p64[0], &d.d64, alpha, l1)
         _check(status)
         return loss, grad
 
@@ -395,13 +580,16 @@ cdef class Network:
                     size_t batch_size, bint shuffle, str solver, double learning_rate,
                     double momentum=0.9, bint nesterov=True, double beta_1=0.9,
                     double beta_2=0.999, double epsilon=1e-8, double alpha=0.0,
-                    int64_t t=0, bint interruptible=True):
+                    double l1=0.0, double clip_norm=0.0, double clip_value=0.0,
+                    int64_t t=0, grad_norms=None, bint interruptible=True):
         """One epoch of minibatch training, GIL released.
 
-        Updates params, opt_state and rng_state in place. Returns
-        (loss_sum, n_seen, n_batches, t). If a signal handler raises between
-        minibatches (Ctrl-C), the epoch stops after the current update and the
-        exception is re-raised with the parameters in a consistent state.
+        Updates params, opt_state, rng_state and grad_norms (2L floats, or None)
+        in place. Returns (loss_sum, n_seen, n_batches, t). If a signal handler
+        raises between minibatches (Ctrl-C), the epoch stops after the current
+        update and the exception is re-raised with the parameters in a consistent
+        state. A non-finite loss or gradient raises NonFiniteError before it is
+        applied, so params stay finite.
         """
         self._check_params(params)
         cdef size_t state_size = self.n_params * (2 if solver == "adam" else 1)
@@ -409,7 +597,9 @@ cdef class Network:
             raise ValueError("Network: optimizer state has the wrong dtype or size")
         if batch_size < 1 or batch_size > self.capacity:
             raise ValueError("Network: batch_size must be in [1, capacity]")
-        cdef _Data d = _make_data(X, Y, sample_weight, self.dtype)
+        if rng_state.shape[0] != 4:
+            raise ValueError("Network: rng_state must hold 4 uint64")
+        cdef _Data d = self._data(X, Y, sample_weight)
         cdef nnf_optimizer opt
         opt.solver = SOLVERS[solver]
         opt.learning_rate = learning_rate
@@ -419,8 +609,18 @@ cdef class Network:
         opt.beta_2 = beta_2
         opt.epsilon = epsilon
         opt.alpha = alpha
+        opt.l1 = l1
+        opt.clip_norm = clip_norm
+        opt.clip_value = clip_value
         opt.t = t
         cdef nnf_epoch_stats stats
+        cdef double[::1] norms
+        stats.grad_norms = NULL
+        if grad_norms is not None:
+            norms = grad_norms
+            if norms.shape[0] != 2 * self.arch.n_layers:
+                raise ValueError("Network: grad_norms must hold 2 floats per layer")
+            stats.grad_norms = &norms[0]
         cdef list pending = []
         cdef nnf_check_fn check = NULL
         if interruptible:
