@@ -179,7 +179,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     def __getstate__(self):
         if hasattr(self, "coefs_"):
             self._packed_params()
-        state = super().__getstate__()
+        # A copy: object.__getstate__ returns the instance's own __dict__.
+        state = dict(super().__getstate__())
         # coefs_/intercepts_ are views into _params; pickle the block once.
         for key in ("coefs_", "intercepts_", "_views"):
             state.pop(key, None)
@@ -187,6 +188,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def __setstate__(self, state):
         super().__setstate__(state)
+        # The C core writes into these; a model loaded from a read-only memory
+        # map (joblib's mmap_mode="r") gets writable copies.
+        for key in ("_params", "_opt_state", "_rng_state"):
+            if getattr(self, key, None) is not None:
+                setattr(self, key, np.require(getattr(self, key), requirements="CWE"))
         if "_params" in state:
             self._bind_views()
 
@@ -275,8 +281,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
         hidden_layer_sizes = list(hidden_layer_sizes)
-        if np.any(np.array(hidden_layer_sizes) <= 0):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
+        if not all(isinstance(size, Integral) and size > 0 for size in hidden_layer_sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be integers > 0, got {hidden_layer_sizes}."
+            )
 
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -466,6 +474,20 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
+        except FloatingPointError as exc:
+            # The C core stops before applying a non-finite loss or gradient.
+            # With early stopping the best epoch's weights are kept, as
+            # scikit-learn keeps them when its training diverges.
+            if not early_stopping:
+                raise ValueError(
+                    "Solver produced non-finite parameter weights. The input data may"
+                    " contain large values and need to be preprocessed."
+                ) from exc
+            warnings.warn(
+                "Training stopped: the loss became non-finite. The weights of the "
+                "best validation epoch are kept.",
+                ConvergenceWarning,
+            )
 
         if early_stopping:
             params[:] = self._best_params
