@@ -53,12 +53,6 @@ def _expected_failed_checks(estimator):
         "check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_IN_FLOAT32,
         "check_sample_weight_equivalence_on_sparse_data": _SAMPLE_WEIGHT_IN_FLOAT32,
     }
-    if isinstance(estimator, MLPRegressor):
-        failed["check_regressor_multioutput"] = (
-            "asserts float64 predictions; nnfast predicts in its compute dtype, "
-            "float32 by default (DESIGN.md, 'Compute dtype'). The float64 instance "
-            "passes this check."
-        )
     return failed
 
 

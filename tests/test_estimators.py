@@ -232,17 +232,20 @@ def test_negative_sample_weight_raises():
         (np.float64, "float64", np.float64),
     ],
 )
-def test_compute_dtype_sets_weight_and_output_dtype(X_dtype, dtype, expected):
+def test_compute_dtype_sets_weight_dtype_and_outputs_follow_the_input(X_dtype, dtype, expected):
+    # The weights are in the compute dtype; predictions come in the input's
+    # float dtype, as scikit-learn's do.
     params = dict(max_iter=3, random_state=0) | ({} if dtype is None else {"dtype": dtype})
     X, y = _classification()
     X = X.astype(X_dtype)
     clf = MLPClassifier(**params).fit(X, y)
     assert {w.dtype for w in clf.coefs_ + clf.intercepts_} == {np.dtype(expected)}
-    assert clf.predict_proba(X).dtype == expected
+    assert clf.predict_proba(X).dtype == X_dtype
     X_reg, y_reg = _regression()
     reg = MLPRegressor(**params).fit(X_reg.astype(X_dtype), y_reg)
     assert {w.dtype for w in reg.coefs_ + reg.intercepts_} == {np.dtype(expected)}
-    assert reg.predict(X_reg.astype(X_dtype)).dtype == expected
+    assert reg.predict(X_reg.astype(X_dtype)).dtype == X_dtype
+    assert reg.predict(X_reg.astype(np.int64)).dtype == np.float64
 
 
 def test_default_dtype_is_float32():

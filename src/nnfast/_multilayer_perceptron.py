@@ -11,6 +11,7 @@ biases, as scikit-learn packs them); ``coefs_`` and ``intercepts_`` are views in
 it. If a user replaces them, the block is rebuilt from them before it is used.
 """
 
+import time
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -31,6 +32,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -40,8 +42,22 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from nnfast import _core
+from nnfast.schedules import NAMED as _NAMED_SCHEDULES
+from nnfast.schedules import FromCallable, Schedule, TrainingState
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
+# history_: one entry per epoch (sgd, adam). Validation entries are NaN when no
+# validation data is used; gradient norms are per layer.
+_HISTORY_KEYS = (
+    "epoch", "loss", "val_loss", "val_score", "learning_rate", "time",
+    "weight_grad_norm", "bias_grad_norm",
+)
+_ACTIVATION_ALIASES = {"sigmoid": "logistic", "swish": "silu"}
+_HIDDEN_ACTIVATIONS = {
+    "identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus",
+} | set(_ACTIVATION_ALIASES)
+_SKLEARN_SCHEDULES = {"constant", "invscaling", "adaptive"}
+_INITS = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal"}
 # Rows per C call when predicting or computing the full-batch gradient: large
 # enough for efficient GEMMs, small enough to keep the activations in cache.
 _CHUNK_ROWS = 2048
@@ -56,11 +72,15 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(_HIDDEN_ACTIVATIONS), list, tuple],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "batch_size": [StrOptions({"auto", "full"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [
+            StrOptions(_SKLEARN_SCHEDULES | set(_NAMED_SCHEDULES)),
+            Schedule,
+            callable,
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -82,6 +102,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
+        "init": [StrOptions(_INITS)],
+        "negative_slope": [Interval(Real, 0, None, closed="left")],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+        "clip_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "clip_value": [None, Interval(Real, 0, None, closed="neither")],
+        "monitor": [StrOptions({"score", "loss"})],
+        "restore_best_weights": ["boolean"],
     }
 
     @abstractmethod
@@ -112,6 +140,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         n_iter_no_change,
         max_fun,
         dtype,
+        init,
+        negative_slope,
+        l1,
+        dropout,
+        clip_norm,
+        clip_value,
+        monitor,
+        restore_best_weights,
     ):
         self.activation = activation
         self.solver = solver
@@ -138,6 +174,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.dtype = dtype
+        self.init = init
+        self.negative_slope = negative_slope
+        self.l1 = l1
+        self.dropout = dropout
+        self.clip_norm = clip_norm
+        self.clip_value = clip_value
+        self.monitor = monitor
+        self.restore_best_weights = restore_best_weights
 
     # ------------------------------------------------------------ parameters
 
@@ -198,34 +242,75 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     # ------------------------------------------------------------ helpers
 
-    def _activations(self):
-        n_hidden = len(self.coefs_) - 1
-        return [self.activation] * n_hidden + [self.out_activation_]
+    def _hidden_activations(self, n_hidden):
+        """One activation name per hidden layer, aliases resolved."""
+        names = self.activation
+        if isinstance(names, str):
+            names = [names] * n_hidden
+        names = list(names)
+        if len(names) != n_hidden:
+            raise ValueError(
+                f"activation has {len(names)} entries, but there are {n_hidden} hidden "
+                "layers: give one activation name, or one per hidden layer."
+            )
+        unknown = [a for a in names if a not in _HIDDEN_ACTIVATIONS]
+        if unknown:
+            raise ValueError(
+                f"activation {unknown[0]!r} is not one of {sorted(_HIDDEN_ACTIVATIONS)}."
+            )
+        return [_ACTIVATION_ALIASES.get(a, a) for a in names]
+
+    def _dropout_rates(self, n_hidden):
+        """One dropout rate per hidden layer."""
+        rates = self.dropout
+        if np.isscalar(rates):
+            rates = [rates] * n_hidden
+        rates = [float(r) for r in rates]
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(rates)} entries, but there are {n_hidden} hidden layers."
+            )
+        if any(not 0 <= r < 1 for r in rates):
+            raise ValueError(f"dropout rates must be in [0, 1), got {rates}.")
+        return rates
 
     def _loss_name(self):
         if is_classifier(self):
             return "log_loss" if self.out_activation_ == "softmax" else "binary_log_loss"
         return self.loss
 
-    def _network(self, capacity):
+    def _loss_param(self):
+        return getattr(self, "huber_delta", 1.0)
+
+    def _network(self, capacity, training=False):
+        """The C network of this model, with buffers for `capacity` rows; dropout
+        only when training."""
+        n_hidden = len(self.coefs_) - 1
+        activations = self._hidden_activations(n_hidden) + [self.out_activation_]
+        dropout = self._dropout_rates(n_hidden) + [0.0] if training else None
         return _core.Network(
             self._layer_units(),
-            self._activations(),
+            activations,
             self._loss_name(),
             self._params.dtype,
             capacity,
+            activation_params=[self.negative_slope if a == "leaky_relu" else None
+                               for a in activations],
+            dropout=dropout,
+            loss_param=self._loss_param(),
         )
 
     @staticmethod
     def _as_compute(X, dtype):
-        """X as the C core takes it: C-contiguous dense or CSR, in dtype."""
+        """X as the C core takes it: C-contiguous dense, or CSR with int64
+        indices, in dtype (converted once here, not per epoch)."""
         if sp.issparse(X):
-            X = X.tocsr()
-            if X.dtype != dtype:
-                X = X.astype(dtype)
-            if not X.has_sorted_indices:
-                X = X.copy()
-                X.sort_indices()
+            X = sp.csr_matrix(X, dtype=dtype, copy=False)
+            if X.indices.dtype != np.int64 or X.indptr.dtype != np.int64:
+                X = sp.csr_matrix(
+                    (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)),
+                    shape=X.shape,
+                )
             return X
         return np.ascontiguousarray(X, dtype=dtype)
 
@@ -236,9 +321,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
             )
         params = self._packed_params()
+        # Outputs come in the input's float dtype, as scikit-learn's do; the
+        # network computes in its own (float32 by default).
+        out_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         X = self._as_compute(X, params.dtype)
         net = self._network(min(X.shape[0], _CHUNK_ROWS))
-        return net.predict(params, X)
+        return net.predict(params, X).astype(out_dtype, copy=False)
 
     def _initialize(self, y, layer_units, dtype):
         self.n_iter_ = 0
@@ -252,16 +340,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         else:
             self.out_activation_ = "logistic"
 
-        # scikit-learn's Glorot-uniform draws, in its order, so that the same
-        # random_state gives the same initial weights.
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        coefs, intercepts = [], []
-        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            coefs.append(self._random_state.uniform(-bound, bound, (fan_in, fan_out)))
-            intercepts.append(self._random_state.uniform(-bound, bound, fan_out))
+        coefs, intercepts = self._initial_weights(layer_units)
         self._set_params_block(coefs, intercepts, dtype)
+        self.history_ = {key: [] for key in _HISTORY_KEYS}
 
+        self._best_monitored = -np.inf
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
@@ -274,9 +357,42 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
+    def _initial_weights(self, layer_units):
+        """Weights and biases drawn from self._random_state by `init`.
+
+        glorot_uniform is scikit-learn's scheme, drawn in its order (weights then
+        bias, layer by layer, the bias from the same uniform; bound
+        sqrt(6 / (fan_in + fan_out)), with 2 instead of 6 for logistic), so the
+        same random_state gives scikit-learn's initial weights. The other schemes
+        draw the weights as named and start the biases at zero.
+        """
+        rs = self._random_state
+        activation = _ACTIVATION_ALIASES.get(self.activation, self.activation) \
+            if isinstance(self.activation, str) else None
+        coefs, intercepts = [], []
+        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+            shape = (fan_in, fan_out)
+            if self.init == "glorot_uniform":
+                factor = 2.0 if activation == "logistic" else 6.0
+                bound = np.sqrt(factor / (fan_in + fan_out))
+                coefs.append(rs.uniform(-bound, bound, shape))
+                intercepts.append(rs.uniform(-bound, bound, fan_out))
+                continue
+            if self.init == "glorot_normal":
+                coefs.append(rs.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), shape))
+            elif self.init == "he_uniform":
+                bound = np.sqrt(6.0 / fan_in)
+                coefs.append(rs.uniform(-bound, bound, shape))
+            elif self.init == "he_normal":
+                coefs.append(rs.normal(0.0, np.sqrt(2.0 / fan_in), shape))
+            else:  # lecun_normal
+                coefs.append(rs.normal(0.0, np.sqrt(1.0 / fan_in), shape))
+            intercepts.append(np.zeros(fan_out))
+        return coefs, intercepts
+
     # ------------------------------------------------------------ fitting
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
@@ -285,16 +401,27 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             raise ValueError(
                 f"hidden_layer_sizes must be integers > 0, got {hidden_layer_sizes}."
             )
+        n_hidden = len(hidden_layer_sizes)
+        self._hidden_activations(n_hidden)
+        dropout = self._dropout_rates(n_hidden)
+        if self.solver == "lbfgs" and any(dropout):
+            raise ValueError("dropout needs solver='sgd' or 'adam': lbfgs needs a "
+                             "deterministic objective.")
+        if incremental and validation_data is not None:
+            raise ValueError("partial_fit takes no validation_data; pass it to fit.")
 
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        X, y, class_weights = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = _compute_dtype(self.dtype) if first_pass else self._params.dtype
         X = self._as_compute(X, dtype)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=dtype, ensure_non_negative=True
             )
-            sample_weight = np.ascontiguousarray(sample_weight)
+        if class_weights is not None:
+            sample_weight = class_weights * (1.0 if sample_weight is None else sample_weight)
+        if sample_weight is not None:
+            sample_weight = np.ascontiguousarray(sample_weight, dtype=dtype)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         n_features = X.shape[1]
@@ -311,7 +438,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         y = np.ascontiguousarray(y, dtype=dtype)
 
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, incremental)
+            self._fit_stochastic(X, y, sample_weight, incremental, validation_data)
         else:
             self._fit_lbfgs(X, y, sample_weight)
 
@@ -326,25 +453,29 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         params = self._packed_params()
         net = self._network(min(X.shape[0], _CHUNK_ROWS))
         best = {"loss": np.inf, "x": params.copy()}
+        start = time.perf_counter()
 
         def loss_grad(x):
             params[:] = x
-            loss, grad = net.loss_grad(params, X, y, sample_weight, self.alpha)
+            loss, grad = net.loss_grad(params, X, y, sample_weight, self.alpha, self.l1)
             if loss < best["loss"]:
                 best["loss"], best["x"] = loss, params.copy()
             return loss, grad.astype(np.float64)
 
-        def report(intermediate_result):
-            print(f"Iteration {self.n_iter_ + 1}, loss = {intermediate_result.fun:.8f}")
+        def record(intermediate_result):
             self.n_iter_ += 1
+            self._record_epoch(intermediate_result.fun, np.nan, time.perf_counter() - start)
+            if self.verbose:
+                print(f"Iteration {self.n_iter_}, loss = {intermediate_result.fun:.8f}")
 
+        self.n_iter_ = 0
         try:
             result = scipy.optimize.minimize(
                 loss_grad,
                 params.astype(np.float64),
                 method="L-BFGS-B",
                 jac=True,
-                callback=report if self.verbose else None,
+                callback=record,
                 options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
             )
         except KeyboardInterrupt:
@@ -363,7 +494,85 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         params[:] = result.x
         self.loss_ = float(result.fun)
 
-    def _fit_stochastic(self, X, y, sample_weight, incremental):
+    def _record_epoch(self, loss, rate, elapsed, validation=(np.nan, np.nan), grad_norms=None):
+        history = self.history_
+        history["epoch"].append(len(history["epoch"]) + 1)
+        history["loss"].append(float(loss))
+        history["val_loss"].append(float(validation[0]))
+        history["val_score"].append(float(validation[1]))
+        history["learning_rate"].append(float(rate))
+        history["time"].append(elapsed)
+        n_layers = len(self.coefs_)
+        norms = np.full(2 * n_layers, np.nan) if grad_norms is None else grad_norms
+        history["weight_grad_norm"].append(norms[:n_layers].tolist())
+        history["bias_grad_norm"].append(norms[n_layers:].tolist())
+
+    def _validation_split(self, X, y, sample_weight, validation_data):
+        """(train X, y, weights), then the validation set as (X, encoded Y,
+        labels or targets for scoring, weights), or None."""
+        if validation_data is not None:
+            if len(validation_data) not in (2, 3):
+                raise ValueError("validation_data must be (X_val, y_val) or "
+                                 "(X_val, y_val, sample_weight_val).")
+            X_val, y_val = validation_data[0], validation_data[1]
+            sw_val = validation_data[2] if len(validation_data) == 3 else None
+            X_val = validate_data(self, X_val, accept_sparse=["csr", "csc"],
+                                  dtype=(np.float64, np.float32), reset=False)
+            Y_val, y_score = self._encode_validation_targets(y_val)
+            if Y_val.shape[0] != X_val.shape[0]:
+                raise ValueError("validation_data: X_val and y_val differ in length.")
+            if sw_val is not None:
+                sw_val = _check_sample_weight(sw_val, X_val, ensure_non_negative=True)
+        elif self.early_stopping:
+            stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+            arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+            split = train_test_split(
+                *arrays,
+                random_state=self._random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            X, X_val, y, Y_val = split[:4]
+            sample_weight, sw_val = split[4:] if sample_weight is not None else (None, None)
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+            y = np.ascontiguousarray(y)
+            if sample_weight is not None:
+                sample_weight = np.ascontiguousarray(sample_weight)
+            y_score = (self._label_binarizer.inverse_transform(Y_val)
+                       if is_classifier(self) else Y_val)
+        else:
+            return (X, y, sample_weight), None
+        dtype = self._params.dtype
+        X, X_val = self._as_compute(X, dtype), self._as_compute(X_val, dtype)
+        Y_val = np.ascontiguousarray(np.asarray(Y_val).reshape(X_val.shape[0], -1), dtype=dtype)
+        if sw_val is not None:
+            sw_val = np.ascontiguousarray(sw_val, dtype=dtype)
+        if y_score.ndim == 2 and y_score.shape[1] == 1:
+            y_score = y_score.ravel()
+        return (X, y, sample_weight), (X_val, Y_val, y_score, sw_val)
+
+    def _epoch_rate(self, epoch):
+        """The learning rate of the epoch about to run."""
+        schedule = self.learning_rate
+        if isinstance(schedule, str) and schedule in _SKLEARN_SCHEDULES:
+            return self._learning_rate  # scikit-learn's rules, kept per epoch below
+        if isinstance(schedule, str):
+            schedule = _NAMED_SCHEDULES[schedule]()
+        elif not isinstance(schedule, Schedule):
+            schedule = FromCallable(schedule)
+        state = TrainingState(epoch=epoch, samples_seen=self.t_, max_iter=self.max_iter,
+                              history=self.history_)
+        rate = schedule.rate(self.learning_rate_init, state)
+        if not np.isfinite(rate) or rate <= 0:
+            raise ValueError(f"learning_rate schedule gave {rate!r} for epoch {epoch}; "
+                             "rates must be finite and > 0.")
+        return rate
+
+    def _fit_stochastic(self, X, y, sample_weight, incremental, validation_data):
         params = self._packed_params()
         n_state = params.size * (2 if self.solver == "adam" else 1)
         fresh_optimizer = not incremental or getattr(self, "_opt_state", None) is None
@@ -375,31 +584,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             raise ValueError("partial_fit does not support early_stopping=True")
 
         early_stopping = self.early_stopping
-        if early_stopping:
+        (X, y, sample_weight), validation = self._validation_split(
+            X, y, sample_weight, validation_data)
+        if validation is not None:
             self._best_params = params.copy()
-            stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
-            arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-            split = train_test_split(
-                *arrays,
-                random_state=self._random_state,
-                test_size=self.validation_fraction,
-                stratify=stratify,
-            )
-            X, X_val, y, y_val = split[:4]
-            sample_weight, sample_weight_val = split[4:] if sample_weight is not None else (None, None)
-            if X_val.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase 'validation_fraction' "
-                    "or the size of your dataset."
-                )
-            X = self._as_compute(X, params.dtype)
-            y = np.ascontiguousarray(y)
-            if sample_weight is not None:
-                sample_weight = np.ascontiguousarray(sample_weight)
-            if is_classifier(self):
-                y_val = self._label_binarizer.inverse_transform(y_val)
-        else:
-            X_val = y_val = sample_weight_val = None
+            if self.validation_scores_ is None:  # validation_data without early stopping
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+            eval_net = self._network(min(validation[0].shape[0], _CHUNK_ROWS))
 
         if fresh_optimizer or getattr(self, "_rng_state", None) is None:
             self._rng_state = _core.seed_state(int(self._random_state.randint(np.iinfo(np.int32).max)))
@@ -407,6 +599,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         n_samples = X.shape[0]
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
+        elif self.batch_size == "full":
+            batch_size = n_samples
         else:
             if self.batch_size > n_samples:
                 warnings.warn(
@@ -415,10 +609,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
-        net = self._network(batch_size)
+        net = self._network(batch_size, training=True)
+        grad_norms = np.zeros(2 * len(self.coefs_))
+        start = time.perf_counter()
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
+                rate = self._epoch_rate(len(self.history_["epoch"]))
                 loss_sum, _, _, self._opt_t = net.train_epoch(
                     params,
                     self._opt_state,
@@ -429,14 +626,18 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     batch_size,
                     self.shuffle,
                     self.solver,
-                    self._learning_rate,
+                    rate,
                     momentum=self.momentum,
                     nesterov=self.nesterovs_momentum,
                     beta_1=self.beta_1,
                     beta_2=self.beta_2,
                     epsilon=self.epsilon,
                     alpha=self.alpha,
+                    l1=self.l1,
+                    clip_norm=self.clip_norm or 0.0,
+                    clip_value=self.clip_value or 0.0,
                     t=self._opt_t,
+                    grad_norms=grad_norms,
                 )
                 self.n_iter_ += 1
                 self.loss_ = loss_sum / n_samples
@@ -445,15 +646,23 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 if self.verbose:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
 
-                self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
+                val = (np.nan, np.nan)
+                if validation is not None:
+                    X_val, Y_val, y_score, sw_val = validation
+                    val_loss, _ = eval_net.loss_grad(params, X_val, Y_val, sw_val, 0.0,
+                                                     need_grad=False)
+                    val = (val_loss, self._score(X_val, y_score, sample_weight=sw_val))
+                self._record_epoch(self.loss_, rate, time.perf_counter() - start, val,
+                                   grad_norms)
+                self._update_no_improvement_count(validation is not None, early_stopping)
                 if self.solver == "sgd" and self.learning_rate == "invscaling":
                     self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
 
                 if self._no_improvement_count > self.n_iter_no_change:
                     if early_stopping:
                         msg = (
-                            "Validation score did not improve more than tol=%f for %d "
-                            "consecutive epochs." % (self.tol, self.n_iter_no_change)
+                            "Validation %s did not improve more than tol=%f for %d "
+                            "consecutive epochs." % (self.monitor, self.tol, self.n_iter_no_change)
                         )
                     else:
                         msg = (
@@ -475,13 +684,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
         except FloatingPointError as exc:
-            # The C core stops before applying a non-finite loss or gradient.
-            # With early stopping the best epoch's weights are kept, as
-            # scikit-learn keeps them when its training diverges.
+            # The C core stops before applying a non-finite loss or gradient, so
+            # the weights are those of the last finite step.
             if not early_stopping:
                 raise ValueError(
                     "Solver produced non-finite parameter weights. The input data may"
-                    " contain large values and need to be preprocessed."
+                    " contain large values and need to be preprocessed. The model "
+                    "keeps the last finite weights; a smaller learning_rate_init, "
+                    "clip_norm or scaled inputs help."
                 ) from exc
             warnings.warn(
                 "Training stopped: the loss became non-finite. The weights of the "
@@ -489,7 +699,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 ConvergenceWarning,
             )
 
-        if early_stopping:
+        if early_stopping and self.restore_best_weights:
             params[:] = self._best_params
 
     def _trigger_stopping(self, msg):
@@ -507,26 +717,35 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             print(msg + " Setting learning rate to %f" % self._learning_rate)
         return False
 
-    def _update_no_improvement_count(self, early_stopping, X_val, y_val, sample_weight_val):
-        if early_stopping:
-            score = self._score(X_val, y_val, sample_weight=sample_weight_val)
+    def _update_no_improvement_count(self, validating, early_stopping):
+        """scikit-learn's patience rule on the training loss, or with early
+        stopping on the monitored validation figure (min_delta is tol)."""
+        if validating:
+            score = self.history_["val_score"][-1]
             self.validation_scores_.append(score)
             if self.verbose:
                 print("Validation score: %f" % score)
-            if score < self.best_validation_score_ + self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
+            # the monitored figure, higher is better
+            value = score if self.monitor == "score" else -self.history_["val_loss"][-1]
+            best = getattr(self, "_best_monitored", -np.inf)
+            if early_stopping:
+                if value < best + self.tol:
+                    self._no_improvement_count += 1
+                else:
+                    self._no_improvement_count = 0
+            if value > best:
+                self._best_monitored = value
                 self._best_params = self._params.copy()
+            if early_stopping:
+                return
+        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+            self._no_improvement_count += 1
         else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
+            self._no_improvement_count = 0
+        if self.loss_curve_[-1] < self.best_loss_:
+            self.best_loss_ = self.loss_curve_[-1]
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         y_pred = self._predict(X, check_input=False)
@@ -535,7 +754,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return score_function(y, y_pred, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -547,13 +766,18 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             regression).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights; a weight of 2 counts like a repeated row.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), default=None
+            A validation set (sgd, adam). Its loss and score are recorded in
+            ``history_`` every epoch; with ``early_stopping=True`` it replaces the
+            ``validation_fraction`` split.
 
         Returns
         -------
         self : object
             The trained model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False,
+                         validation_data=validation_data)
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:
@@ -574,18 +798,26 @@ _DOC_PARAMS = """
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation function of the hidden layers.
+    activation : str or list of str, default='relu'
+        Activation of the hidden layers, one name for all or one per hidden
+        layer: 'identity', 'logistic' (alias 'sigmoid'), 'tanh', 'relu',
+        'leaky_relu' (slope ``negative_slope``), 'elu' (alpha 1), 'gelu' (exact,
+        x * Phi(x)), 'silu' (alias 'swish'), 'softplus'.
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         The weight optimizer: L-BFGS (scipy.optimize's L-BFGS-B on the exact
         full-batch gradient computed in C), stochastic gradient descent, or Adam.
     alpha : float, default=0.0001
         Strength of the L2 penalty (weights only; divided by the batch's total
         sample weight, as in scikit-learn).
-    batch_size : int or 'auto', default='auto'
-        Minibatch size for sgd and adam; 'auto' is min(200, n_samples).
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning-rate schedule of sgd, as in scikit-learn.
+    batch_size : int, 'auto' or 'full', default='auto'
+        Minibatch size for sgd and adam: 'auto' is min(200, n_samples), 'full'
+        is batch gradient descent (all rows), 1 is stochastic gradient descent.
+    learning_rate : str, Schedule or callable, default='constant'
+        Learning-rate schedule. scikit-learn's 'constant', 'invscaling' and
+        'adaptive' keep their meaning (they act on sgd only). 'step',
+        'exponential', 'cosine' and 'plateau' (reduce on plateau), an object of
+        :mod:`nnfast.schedules`, or a callable ``f(epoch) -> rate`` act on sgd and
+        adam alike. The rate of each epoch is recorded in ``history_``.
     learning_rate_init : float, default=0.001
         Initial learning rate (sgd and adam).
     power_t : float, default=0.5
@@ -622,7 +854,33 @@ _DOC_PARAMS = """
         Maximum number of loss evaluations (lbfgs).
     dtype : {'float32', 'float64'}, default='float32'
         The compute precision of the network. Input is converted to it once per
-        fit; float32 input is never upcast with the default.
+        fit; float32 input is never upcast with the default. Predictions come
+        in the input's float dtype.
+    init : str, default='glorot_uniform'
+        Initial weights: 'glorot_uniform' (scikit-learn's scheme and draws),
+        'glorot_normal', 'he_uniform', 'he_normal' or 'lecun_normal' (biases
+        start at zero with these).
+    negative_slope : float, default=0.01
+        Slope of 'leaky_relu' for negative inputs.
+    l1 : float, default=0.0
+        Strength of the L1 penalty on the weights, scaled like alpha. sgd and
+        adam apply it as a proximal step, which sets small weights exactly to
+        zero; lbfgs uses its subgradient.
+    dropout : float or list of float, default=0.0
+        Inverted-dropout rate of the hidden layers (one rate, or one per hidden
+        layer), drawn by nnfast's seeded generator while training (sgd, adam)
+        and off at prediction.
+    clip_norm : float or None, default=None
+        Rescale each minibatch gradient to at most this global norm.
+    clip_value : float or None, default=None
+        Clamp each gradient entry to [-clip_value, clip_value].
+    monitor : {'score', 'loss'}, default='score'
+        What early stopping watches on the validation data: the score
+        (accuracy or R^2, scikit-learn's choice) or the loss. tol is the
+        minimum improvement, n_iter_no_change the patience.
+    restore_best_weights : bool, default=True
+        With early stopping, end with the weights of the best validation epoch
+        (scikit-learn's behaviour).
 """
 
 _DOC_ATTRIBUTES = """
@@ -656,6 +914,13 @@ _DOC_ATTRIBUTES = """
         Number of outputs.
     out_activation_ : str
         Output activation: 'softmax', 'logistic', 'identity' or 'exp'.
+    history_ : dict of lists
+        One entry per epoch (sgd, adam; per iteration for lbfgs): 'epoch',
+        'loss' (training), 'val_loss' and 'val_score' (NaN without validation
+        data; the validation loss has no penalty term), 'learning_rate',
+        'time' (seconds since the fit started), 'weight_grad_norm' and
+        'bias_grad_norm' (per layer, mean over the epoch's minibatches, before
+        clipping). partial_fit and warm_start append to it.
 """
 
 
@@ -669,6 +934,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     the log-loss.
 """
         + _DOC_PARAMS
+        + """    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into sample_weight ('balanced':
+        n_samples / (n_classes * count of the class)).
+"""
         + _DOC_ATTRIBUTES
         + """    classes_ : ndarray or list of ndarray of shape (n_classes,)
         Class labels of each output.
@@ -711,6 +980,15 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         n_iter_no_change=10,
         max_fun=15000,
         dtype="float32",
+        init="glorot_uniform",
+        negative_slope=0.01,
+        l1=0.0,
+        dropout=0.0,
+        clip_norm=None,
+        clip_value=None,
+        monitor="score",
+        restore_best_weights=True,
+        class_weight=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -738,7 +1016,21 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
             dtype=dtype,
+            init=init,
+            negative_slope=negative_slope,
+            l1=l1,
+            dropout=dropout,
+            clip_norm=clip_norm,
+            clip_value=clip_value,
+            monitor=monitor,
+            restore_best_weights=restore_best_weights,
         )
+        self.class_weight = class_weight
+
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "class_weight": [None, StrOptions({"balanced"}), dict],
+    }
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -752,6 +1044,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        class_weights = None
+        if self.class_weight is not None:
+            if incremental and self.class_weight == "balanced":
+                raise ValueError("class_weight='balanced' is not supported by partial_fit: "
+                                 "the class frequencies of one batch are not the data's. "
+                                 "Pass a dict of weights instead.")
+            class_weights = compute_sample_weight(self.class_weight, y)
 
         # Refit the label binarizer on a fresh fit; partial_fit and warm_start
         # keep it (partial_fit's first call sets it from `classes`).
@@ -774,7 +1073,17 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
         y = self._label_binarizer.transform(y).astype(bool)
-        return X, y
+        return X, y, class_weights
+
+    def _encode_validation_targets(self, y_val):
+        """(0/1 indicator matrix for the loss, labels for the score)."""
+        y_val = np.asarray(y_val)
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = y_val.ravel()
+        unseen = np.setdiff1d(unique_labels(y_val), self.classes_)
+        if len(unseen):
+            raise ValueError(f"validation_data has classes not in classes_: {unseen}.")
+        return self._label_binarizer.transform(y_val), y_val
 
     def predict(self, X):
         """Predict using the multi-layer perceptron classifier.
@@ -889,10 +1198,15 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         + _DOC_PARAMS.replace(
             "    Parameters\n    ----------\n",
             "    Parameters\n    ----------\n"
-            "    loss : {'squared_error', 'poisson'}, default='squared_error'\n"
-            "        Half squared error (identity output) or half Poisson deviance\n"
-            "        (exponential output, non-negative targets).\n",
+            "    loss : {'squared_error', 'poisson', 'absolute_error', 'huber'}, "
+            "default='squared_error'\n"
+            "        Half squared error, absolute error or Huber loss (identity output,\n"
+            "        means over outputs) or half Poisson deviance (exponential output,\n"
+            "        non-negative targets).\n",
         )
+        + """    huber_delta : float, default=1.0
+        Where the Huber loss turns from quadratic to linear.
+"""
         + _DOC_ATTRIBUTES
         + """
     Examples
@@ -908,7 +1222,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"})],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -939,6 +1254,15 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         n_iter_no_change=10,
         max_fun=15000,
         dtype="float32",
+        init="glorot_uniform",
+        negative_slope=0.01,
+        l1=0.0,
+        dropout=0.0,
+        clip_norm=None,
+        clip_value=None,
+        monitor="score",
+        restore_best_weights=True,
+        huber_delta=1.0,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -966,7 +1290,16 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
             dtype=dtype,
+            init=init,
+            negative_slope=negative_slope,
+            l1=l1,
+            dropout=dropout,
+            clip_norm=clip_norm,
+            clip_value=clip_value,
+            monitor=monitor,
+            restore_best_weights=restore_best_weights,
         )
+        self.huber_delta = huber_delta
 
     def predict(self, X):
         """Predict using the multi-layer perceptron model.
@@ -1008,7 +1341,18 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' requires non-negative targets y.")
-        return X, y
+        return X, y, None
+
+    def _encode_validation_targets(self, y_val):
+        """(targets as a 2-D array for the loss, targets for the score)."""
+        y_val = np.asarray(y_val, dtype=np.float64)
+        if not np.isfinite(y_val).all():
+            raise ValueError("validation_data: y_val contains NaN or infinity.")
+        Y_val = y_val.reshape(len(y_val), -1)
+        if Y_val.shape[1] != self.n_outputs_:
+            raise ValueError(f"validation_data: y_val has {Y_val.shape[1]} outputs, the "
+                             f"model {self.n_outputs_}.")
+        return Y_val, y_val
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)

@@ -1,0 +1,171 @@
+"""Perceptron: Rosenblatt's single neuron with a step activation.
+
+The perceptron learning rule runs in C (``nnf_perceptron_epoch``): for each row,
+each neuron predicts ``step(w . x + b)`` and, only when it is wrong, moves its
+weights by ``learning_rate * (y - prediction) * x``. With several classes there
+is one neuron per class (one-vs-rest) and the prediction is the class whose
+neuron's pre-activation is largest.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from nnfast import _core
+
+
+class Perceptron(ClassifierMixin, BaseEstimator):
+    """The classic perceptron: step neurons trained by the perceptron rule.
+
+    On linearly separable data the rule reaches zero training error in a finite
+    number of epochs; training stops at the first epoch without a mistake.
+
+    Parameters
+    ----------
+    learning_rate : float, default=1.0
+        Step size of the perceptron rule.
+    max_iter : int, default=1000
+        Maximum number of epochs. Reaching it with mistakes left (the data are
+        not linearly separable) raises a ConvergenceWarning.
+    shuffle : bool, default=True
+        Visit the rows in a new random order every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the order of the rows.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Each neuron's weights: the normal vector of its decision boundary
+        ``coef_ @ x + intercept_ = 0``.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Each neuron's bias.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    errors_ : list of int
+        Mistakes (row, neuron pairs) made in each epoch.
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit (when X has string column names).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfast import Perceptron
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> y = np.array([0, 1, 1, 1])  # logical OR: linearly separable
+    >>> clf = Perceptron(random_state=0).fit(X, y)
+    >>> clf.predict(X).tolist(), clf.errors_[-1]
+    ([0, 1, 1, 1], 0)
+    """
+
+    _parameter_constraints: dict = {
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, learning_rate=1.0, max_iter=1000, shuffle=True, random_state=None):
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the neurons with the perceptron rule.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (dense).
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The trained perceptron.
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C")
+        check_classification_targets(y)
+        binarizer = LabelBinarizer()
+        Y = np.ascontiguousarray(binarizer.fit_transform(y), dtype=np.float64)
+        self.classes_ = binarizer.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "Perceptron needs samples of at least 2 classes in the data, "
+                f"but the data contain only one class: {self.classes_[0]!r}"
+            )
+        n_samples, n_features = X.shape
+        n_neurons = Y.shape[1]
+        random_state = check_random_state(self.random_state)
+        rng_state = _core.seed_state(int(random_state.randint(np.iinfo(np.int32).max)))
+        coef = np.zeros((n_neurons, n_features))
+        intercept = np.zeros(n_neurons)
+        order = np.arange(n_samples, dtype=np.uintp)
+        self.errors_ = []
+        for _ in range(self.max_iter):
+            if self.shuffle:
+                order = _core.shuffle_indices(n_samples, rng_state)
+            self.errors_.append(
+                _core.perceptron_epoch(coef, intercept, X, Y, order, self.learning_rate)
+            )
+            if self.errors_[-1] == 0:
+                break
+        else:
+            warnings.warn(
+                f"Perceptron: {self.errors_[-1]} mistakes remain after max_iter="
+                f"{self.max_iter} epochs; the data may not be linearly separable.",
+                ConvergenceWarning,
+            )
+        self.n_iter_ = len(self.errors_)
+        self.coef_, self.intercept_ = coef, intercept
+        return self
+
+    def decision_function(self, X):
+        """Each neuron's pre-activation ``w . x + b``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Positive where a neuron fires; 1-D for two classes.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Class labels: the firing side of the neuron, or the strongest neuron.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Predicted class labels.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]

@@ -1,0 +1,176 @@
+"""Learning-rate schedules for sgd and adam.
+
+A schedule maps the state of training at the start of an epoch to the learning
+rate of that epoch. Each one is a pure function of that state (epoch number,
+samples seen, the history of losses so far), so a fit is reproducible and a
+schedule object holds no hidden state between fits.
+
+Pass a schedule as ``learning_rate=`` to MLPClassifier/MLPRegressor, by name
+with its default settings (``"step"``, ``"exponential"``, ``"cosine"``,
+``"plateau"``) or as an object for other settings, e.g.
+``learning_rate=Cosine(warmup=5, eta_min=1e-5)``. A plain callable
+``f(epoch) -> rate`` works too. scikit-learn's own strings ``"constant"``,
+``"invscaling"`` and ``"adaptive"`` keep scikit-learn's meaning (they act on sgd
+only); the objects :class:`InvScaling` and :class:`ReduceOnPlateau` give those
+behaviours to adam as well.
+
+The rate used in each epoch is recorded in ``history_["learning_rate"]``.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+__all__ = [
+    "TrainingState",
+    "Schedule",
+    "Constant",
+    "InvScaling",
+    "Step",
+    "Exponential",
+    "Cosine",
+    "ReduceOnPlateau",
+    "FromCallable",
+]
+
+
+@dataclass
+class TrainingState:
+    """What a schedule sees at the start of an epoch.
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch about to run, counting from 0 within this fit.
+    samples_seen : int
+        Training samples seen so far (the estimator's ``t_``).
+    max_iter : int
+        The estimator's max_iter (the planned number of epochs).
+    history : dict of lists
+        The estimator's ``history_`` up to the previous epoch: "loss" (training
+        loss) and, when validation data is used, "val_loss" and "val_score".
+    """
+
+    epoch: int
+    samples_seen: int
+    max_iter: int
+    history: dict = field(default_factory=dict)
+
+
+class Schedule:
+    """Base class: ``rate(base_rate, state)`` gives the epoch's learning rate."""
+
+    def rate(self, base_rate, state):
+        raise NotImplementedError
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self):
+        return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
+
+
+class Constant(Schedule):
+    """The initial rate throughout."""
+
+    def rate(self, base_rate, state):
+        return base_rate
+
+
+class InvScaling(Schedule):
+    """scikit-learn's 'invscaling': ``base / (samples_seen + 1) ** power_t``."""
+
+    def __init__(self, power_t=0.5):
+        self.power_t = power_t
+
+    def rate(self, base_rate, state):
+        if state.epoch == 0:
+            return base_rate
+        return base_rate / (state.samples_seen + 1) ** self.power_t
+
+
+class Step(Schedule):
+    """Multiply the rate by ``gamma`` every ``step_size`` epochs."""
+
+    def __init__(self, step_size=10, gamma=0.5):
+        self.step_size = step_size
+        self.gamma = gamma
+
+    def rate(self, base_rate, state):
+        return base_rate * self.gamma ** (state.epoch // self.step_size)
+
+
+class Exponential(Schedule):
+    """Multiply the rate by ``gamma`` every epoch."""
+
+    def __init__(self, gamma=0.95):
+        self.gamma = gamma
+
+    def rate(self, base_rate, state):
+        return base_rate * self.gamma**state.epoch
+
+
+class Cosine(Schedule):
+    """Cosine annealing from the base rate to ``eta_min`` over ``t_max`` epochs
+    (default: max_iter), after ``warmup`` epochs of linear warm-up from
+    ``base / warmup`` to the base rate."""
+
+    def __init__(self, t_max=None, eta_min=0.0, warmup=0):
+        self.t_max = t_max
+        self.eta_min = eta_min
+        self.warmup = warmup
+
+    def rate(self, base_rate, state):
+        if state.epoch < self.warmup:
+            return base_rate * (state.epoch + 1) / self.warmup
+        t_max = self.t_max if self.t_max is not None else state.max_iter
+        span = max(t_max - self.warmup, 1)
+        progress = min((state.epoch - self.warmup) / span, 1.0)
+        return self.eta_min + (base_rate - self.eta_min) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+class ReduceOnPlateau(Schedule):
+    """Multiply the rate by ``factor`` whenever the monitored loss has not
+    improved by more than ``threshold`` for ``patience`` epochs, down to
+    ``min_rate``. ``monitor`` is "loss" (training) or "val_loss" (falls back to
+    "loss" when there is no validation data)."""
+
+    def __init__(self, factor=0.2, patience=5, threshold=1e-4, min_rate=1e-6, monitor="loss"):
+        self.factor = factor
+        self.patience = patience
+        self.threshold = threshold
+        self.min_rate = min_rate
+        self.monitor = monitor
+
+    def rate(self, base_rate, state):
+        values = state.history.get(self.monitor) or state.history.get("loss", [])
+        rate, best, waited = base_rate, math.inf, 0
+        for value in values:
+            if value < best - self.threshold:
+                best, waited = value, 0
+            else:
+                waited += 1
+                if waited > self.patience:
+                    rate, waited = max(rate * self.factor, self.min_rate), 0
+        return rate
+
+
+class FromCallable(Schedule):
+    """A user's function of the epoch (from 0) that returns the rate itself."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def rate(self, base_rate, state):
+        return float(self.function(state.epoch))
+
+
+NAMED = {
+    "step": Step,
+    "exponential": Exponential,
+    "cosine": Cosine,
+    "plateau": ReduceOnPlateau,
+}
