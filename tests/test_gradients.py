@@ -5,12 +5,16 @@ hidden activation x every loss with its output activation x with and without sam
 weights. The workspace capacity is smaller than the data set, so the chunked
 accumulation of loss_grad is part of what is checked. The loss itself is checked
 against scikit-learn's objective computed in NumPy from Network.predict.
+
+nnfast's own losses (absolute error, Huber) and the L1 penalty are checked the same
+way, with their definitions computed in NumPy; cases sit away from every kink
+(activations, residuals at 0 and +-delta, weights at 0), and the tests assert it.
 """
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy.special import xlogy
+from scipy.special import erf, expit, xlogy
 
 from nnfast import _core
 
@@ -22,14 +26,36 @@ EPS = 1e-6
 RTOL = 1e-5
 ATOL = 1e-8  # central differences of an O(1) loss carry ~1e-10 of rounding error
 
-HIDDEN = ["identity", "logistic", "tanh", "relu"]
+HIDDEN = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu",
+          "softplus"]
 OUTPUTS = {  # loss: output activation
     "squared_error": "identity",
     "poisson": "exp",
     "log_loss": "softmax",
     "binary_log_loss": "logistic",
 }
-RELU_MARGIN = 1e-3
+ROBUST_OUTPUTS = {"absolute_error": "identity", "huber": "identity"}
+HUBER_DELTA = 0.75
+KINKED = {"relu", "leaky_relu", "elu"}  # elu (alpha 1) only in its second derivative
+KINK_MARGIN = 1e-3
+RESIDUAL_MARGIN = 1e-3
+L1 = 0.2
+
+
+def numpy_activation(hidden, param=None):
+    """hidden's forward in NumPy; param is leaky_relu's slope or elu's alpha (None:
+    the Network's defaults, 0.01 and 1)."""
+    return {
+        "identity": lambda z: z,
+        "logistic": expit,
+        "tanh": np.tanh,
+        "relu": lambda z: np.maximum(z, 0),
+        "leaky_relu": lambda z: np.where(z > 0, z, (0.01 if param is None else param) * z),
+        "elu": lambda z: np.where(z > 0, z, (1.0 if param is None else param) * np.expm1(z)),
+        "gelu": lambda z: 0.5 * z * (1 + erf(z / np.sqrt(2))),
+        "silu": lambda z: z * expit(z),
+        "softplus": lambda z: np.logaddexp(0, z),
+    }[hidden]
 
 
 def n_params(units):
@@ -49,10 +75,9 @@ def unpack(params, units):
     return coefs, intercepts
 
 
-def hidden_pre_activations(params, X, units, hidden):
+def hidden_pre_activations(params, X, units, hidden, param=None):
     coefs, intercepts = unpack(params, units)
-    act = {"identity": lambda z: z, "logistic": lambda z: 1 / (1 + np.exp(-z)),
-           "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}[hidden]
+    act = numpy_activation(hidden, param)
     a, zs = X, []
     for W, b in zip(coefs[:-1], intercepts[:-1]):
         z = a @ W + b
@@ -62,7 +87,7 @@ def hidden_pre_activations(params, X, units, hidden):
 
 
 def make_targets(loss, rng, n, k):
-    if loss == "squared_error":
+    if loss in ("squared_error", "absolute_error", "huber"):
         return rng.normal(size=(n, k))
     if loss == "poisson":
         return rng.poisson(1.0, size=(n, k)).astype(np.float64)
@@ -71,14 +96,17 @@ def make_targets(loss, rng, n, k):
     return rng.integers(0, 2, (n, k)).astype(np.float64)
 
 
-def make_case(hidden, loss, weighted, seed=0, units=UNITS):
+def make_case(hidden, loss, weighted, seed=0, units=UNITS, param=None):
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1, 1, (N_SAMPLES, units[0]))
     Y = make_targets(loss, rng, N_SAMPLES, units[-1])
     sw = rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None
     params = rng.uniform(-1, 1, n_params(units))
-    net = _core.Network(units, [hidden] * (len(units) - 2) + [OUTPUTS[loss]], loss,
-                        np.float64, CAPACITY)
+    n_hidden = len(units) - 2
+    net = _core.Network(units, [hidden] * n_hidden + [{**OUTPUTS, **ROBUST_OUTPUTS}[loss]],
+                        loss, np.float64, CAPACITY,
+                        activation_params=[param] * n_hidden + [None],
+                        loss_param=HUBER_DELTA if loss == "huber" else 1.0)
     return net, params, X, Y, sw
 
 
@@ -91,18 +119,19 @@ def central_differences(f, x, eps=EPS):
     return grad
 
 
-def assert_away_from_relu_kink(hidden, params, X, units=UNITS):
-    if hidden != "relu":
+def assert_away_from_kinks(hidden, params, X, units=UNITS, param=None):
+    if hidden not in KINKED:
         return
-    margin = min(np.abs(z).min() for z in hidden_pre_activations(params, X, units, hidden))
-    assert margin > RELU_MARGIN, (
-        f"a relu pre-activation is {margin:.2g} from the kink, where the gradient jumps; "
-        "choose another seed")
+    zs = hidden_pre_activations(params, X, units, hidden, param)
+    margin = min(np.abs(z).min() for z in zs)
+    assert margin > KINK_MARGIN, (
+        f"a {hidden} pre-activation is {margin:.2g} from the kink, where a derivative "
+        "jumps; choose another seed")
 
 
-def assert_gradient_matches_finite_differences(net, params, X, Y, sw, alpha, label):
-    loss, grad = net.loss_grad(params, X, Y, sw, alpha)
-    fd = central_differences(lambda p: net.loss_grad(p, X, Y, sw, alpha)[0], params)
+def assert_gradient_matches_finite_differences(net, params, X, Y, sw, alpha, label, l1=0.0):
+    loss, grad = net.loss_grad(params, X, Y, sw, alpha, l1)
+    fd = central_differences(lambda p: net.loss_grad(p, X, Y, sw, alpha, l1)[0], params)
     assert np.all(np.isfinite(grad)) and np.isfinite(loss), f"{label}: non-finite loss/grad"
     assert np.abs(grad).max() > 1e-3, f"{label}: gradient vanishes, the check would be empty"
     assert_allclose(grad, fd, rtol=RTOL, atol=ATOL,
@@ -115,7 +144,7 @@ def assert_gradient_matches_finite_differences(net, params, X, Y, sw, alpha, lab
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_gradient_matches_finite_differences(hidden, loss, weighted):
     net, params, X, Y, sw = make_case(hidden, loss, weighted)
-    assert_away_from_relu_kink(hidden, params, X)
+    assert_away_from_kinks(hidden, params, X)
     label = f"{hidden} hidden, {loss}/{OUTPUTS[loss]}, {'weighted' if weighted else 'unweighted'}"
     assert_gradient_matches_finite_differences(net, params, X, Y, sw, ALPHA, label)
 
@@ -176,7 +205,7 @@ def test_multi_output_squared_error_gradient_is_exact(weighted):
 @pytest.mark.parametrize("hidden", ["logistic", "relu"])
 def test_float32_gradient_agrees_with_float64(hidden, loss):
     net64, params, X, Y, sw = make_case(hidden, loss, True, seed=3)
-    assert_away_from_relu_kink(hidden, params, X)
+    assert_away_from_kinks(hidden, params, X)
     net32 = _core.Network(UNITS, [hidden] * 2 + [OUTPUTS[loss]], loss, np.float32, CAPACITY)
     f32 = (lambda a: np.ascontiguousarray(a, np.float32))
     params32 = f32(params)
@@ -190,3 +219,111 @@ def test_float32_gradient_agrees_with_float64(hidden, loss):
         f"{hidden}/{loss}: float32 loss {loss32!r}, float64 loss {loss64!r}")
     assert_allclose(grad32, grad64, rtol=1e-3, atol=1e-4 * np.abs(grad64).max(),
                     err_msg=f"{hidden}/{loss}: float32 gradient differs from float64")
+
+
+@pytest.mark.parametrize("hidden, param", [("leaky_relu", 0.2), ("elu", 0.5)])
+def test_gradient_with_non_default_activation_parameter(hidden, param):
+    net, params, X, Y, sw = make_case(hidden, "squared_error", True, seed=4, param=param)
+    assert_away_from_kinks(hidden, params, X, param=param)
+    zs = hidden_pre_activations(params, X, UNITS, hidden, param)
+    assert any((z < 0).any() for z in zs), f"{hidden}: no negative pre-activation, " \
+        "the parameter would not be exercised"
+    assert_gradient_matches_finite_differences(
+        net, params, X, Y, sw, ALPHA, f"{hidden} with parameter {param}")
+    coefs, intercepts = unpack(params, UNITS)
+    a = X
+    for W, b in zip(coefs[:-1], intercepts[:-1]):
+        a = numpy_activation(hidden, param)(a @ W + b)
+    expected = a @ coefs[-1] + intercepts[-1]
+    assert_allclose(net.predict(params, X), expected, rtol=1e-12, atol=1e-12,
+                    err_msg=f"{hidden}: the network does not use the parameter {param}")
+
+
+# nnfast's robust regression losses, defined in NumPy: means over samples (weighted)
+# and outputs, like its squared error.
+
+def robust_loss(loss, y, p, sw):
+    r = np.abs(p - y)
+    if loss == "absolute_error":
+        per_entry = r
+    else:
+        per_entry = np.where(r <= HUBER_DELTA, 0.5 * r**2, HUBER_DELTA * (r - 0.5 * HUBER_DELTA))
+    return np.average(per_entry, weights=sw, axis=0).mean()
+
+
+def assert_residuals_away_from_kinks(loss, residuals):
+    r = np.abs(residuals)
+    kinks = {"absolute_error": [0.0], "huber": [HUBER_DELTA]}[loss]
+    margin = min(np.abs(r - kink).min() for kink in kinks)
+    assert margin > RESIDUAL_MARGIN, (
+        f"{loss}: a residual is {margin:.2g} from a kink of the loss; choose another seed")
+    if loss == "huber":
+        inside = int((r < HUBER_DELTA).sum())
+        assert 0 < inside < r.size, (
+            f"huber: {inside} of {r.size} residuals inside delta; both the quadratic and "
+            "the linear branch must be exercised")
+
+
+ROBUST_CASES = [(hidden, loss) for loss in ROBUST_OUTPUTS for hidden in ["tanh", "gelu", "relu"]]
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("hidden, loss", ROBUST_CASES)
+def test_robust_loss_gradient_matches_finite_differences(hidden, loss, weighted):
+    net, params, X, Y, sw = make_case(hidden, loss, weighted, seed=1)
+    assert_away_from_kinks(hidden, params, X)
+    assert_residuals_away_from_kinks(loss, net.predict(params, X) - Y)
+    label = f"{hidden} hidden, {loss}, {'weighted' if weighted else 'unweighted'}"
+    assert_gradient_matches_finite_differences(net, params, X, Y, sw, ALPHA, label)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("loss", list(ROBUST_OUTPUTS))
+def test_robust_loss_is_its_definition_of_the_predictions(loss, weighted):
+    net, params, X, Y, sw = make_case("tanh", loss, weighted, seed=1)
+    expected = robust_loss(loss, Y, net.predict(params, X), sw) + l2_penalty(params, UNITS,
+                                                                             ALPHA, sw)
+    loss_value, _ = net.loss_grad(params, X, Y, sw, ALPHA)
+    assert loss_value == pytest.approx(expected, rel=1e-12), (
+        f"{loss}: loss_grad's loss {loss_value!r}, its definition (mean over samples and "
+        f"outputs, huber delta {HUBER_DELTA}) gives {expected!r}")
+
+
+def weights_away_from_zero(params, units, rng, low=0.1):
+    """params with every weight's magnitude in [low, 1], signs kept random."""
+    coefs, _ = unpack(params, units)
+    n_weights = sum(W.size for W in coefs)
+    params = params.copy()
+    params[:n_weights] = rng.choice([-1.0, 1.0], n_weights) * rng.uniform(low, 1, n_weights)
+    return params
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("loss", ["squared_error", "log_loss"])
+def test_l1_penalty_gradient_matches_finite_differences(loss, weighted):
+    net, params, X, Y, sw = make_case("tanh", loss, weighted, seed=5)
+    params = weights_away_from_zero(params, UNITS, np.random.default_rng(5))
+    coefs, _ = unpack(params, UNITS)
+    smallest = min(np.abs(W).min() for W in coefs)
+    assert smallest > 100 * EPS, f"a weight is {smallest:.2g} from 0, where |w| has its kink"
+    label = f"{loss} with L1 {L1} and L2 {ALPHA}, {'weighted' if weighted else 'unweighted'}"
+    assert_gradient_matches_finite_differences(net, params, X, Y, sw, ALPHA, label, l1=L1)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_l1_penalty_is_l1_times_sum_of_absolute_weights_over_total_weight(weighted):
+    net, params, X, Y, sw = make_case("tanh", "squared_error", weighted, seed=6)
+    params = weights_away_from_zero(params, UNITS, np.random.default_rng(6))
+    coefs, _ = unpack(params, UNITS)
+    n_weights = sum(W.size for W in coefs)
+    w_sum = N_SAMPLES if sw is None else sw.sum()
+    loss0, grad0 = net.loss_grad(params, X, Y, sw, ALPHA)
+    loss1, grad1 = net.loss_grad(params, X, Y, sw, ALPHA, L1)
+    expected = L1 * sum(np.abs(W).sum() for W in coefs) / w_sum
+    assert loss1 - loss0 == pytest.approx(expected, rel=1e-10), (
+        f"L1 adds {loss1 - loss0!r} to the loss, l1 * sum|W| / sum(w) = {expected!r}")
+    expected_grad = np.zeros_like(params)
+    expected_grad[:n_weights] = L1 * np.sign(params[:n_weights]) / w_sum
+    assert_allclose(grad1 - grad0, expected_grad, rtol=1e-9, atol=1e-12,
+                    err_msg="L1 gradient is not l1 * sign(W) / sum(w) on the weights and 0 "
+                            "on the biases")

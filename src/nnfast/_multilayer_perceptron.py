@@ -367,13 +367,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         draw the weights as named and start the biases at zero.
         """
         rs = self._random_state
-        activation = _ACTIVATION_ALIASES.get(self.activation, self.activation) \
-            if isinstance(self.activation, str) else None
+        names = [self.activation] if isinstance(self.activation, str) else list(self.activation)
+        # A list of logistic layers is the network activation="logistic" names.
+        logistic = bool(names) and all(_ACTIVATION_ALIASES.get(a, a) == "logistic" for a in names)
         coefs, intercepts = [], []
         for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
             shape = (fan_in, fan_out)
             if self.init == "glorot_uniform":
-                factor = 2.0 if activation == "logistic" else 6.0
+                factor = 2.0 if logistic else 6.0
                 bound = np.sqrt(factor / (fan_in + fan_out))
                 coefs.append(rs.uniform(-bound, bound, shape))
                 intercepts.append(rs.uniform(-bound, bound, fan_out))
@@ -567,9 +568,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         state = TrainingState(epoch=epoch, samples_seen=self.t_, max_iter=self.max_iter,
                               history=self.history_)
         rate = schedule.rate(self.learning_rate_init, state)
-        if not np.isfinite(rate) or rate <= 0:
+        if not np.isfinite(rate) or rate < 0:
             raise ValueError(f"learning_rate schedule gave {rate!r} for epoch {epoch}; "
-                             "rates must be finite and > 0.")
+                             "rates must be finite and >= 0.")
         return rate
 
     def _fit_stochastic(self, X, y, sample_weight, incremental, validation_data):
@@ -615,7 +616,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
-                rate = self._epoch_rate(len(self.history_["epoch"]))
+                # Each fit (warm_start too) runs its schedule from epoch 0;
+                # partial_fit's calls are the epochs of one schedule.
+                epoch = len(self.history_["epoch"]) if incremental else self.n_iter_
+                rate = self._epoch_rate(epoch)
                 loss_sum, _, _, self._opt_t = net.train_epoch(
                     params,
                     self._opt_state,
@@ -1051,6 +1055,9 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                                  "the class frequencies of one batch are not the data's. "
                                  "Pass a dict of weights instead.")
             class_weights = compute_sample_weight(self.class_weight, y)
+            if not np.all(np.isfinite(class_weights) & (class_weights >= 0)):
+                raise ValueError("class_weight must give finite, non-negative weights, got "
+                                 f"{self.class_weight!r}.")
 
         # Refit the label binarizer on a fresh fit; partial_fit and warm_start
         # keep it (partial_fit's first call sets it from `classes`).

@@ -40,7 +40,9 @@ class TrainingState:
     Attributes
     ----------
     epoch : int
-        The epoch about to run, counting from 0 within this fit.
+        The epoch about to run, counting from 0 within this call to fit (a
+        warm_start fit starts again from 0); partial_fit counts its calls from
+        the first one.
     samples_seen : int
         Training samples seen so far (the estimator's ``t_``).
     max_iter : int
@@ -146,7 +148,9 @@ class ReduceOnPlateau(Schedule):
         self.monitor = monitor
 
     def rate(self, base_rate, state):
-        values = state.history.get(self.monitor) or state.history.get("loss", [])
+        values = state.history.get(self.monitor) or []
+        if all(math.isnan(v) for v in values):  # history_ holds NaN without validation data
+            values = state.history.get("loss", [])
         rate, best, waited = base_rate, math.inf, 0
         for value in values:
             if value < best - self.threshold:
