@@ -1,8 +1,19 @@
 """nnfast: multilayer perceptrons with the training loop in C, behind scikit-learn's API."""
 
-from nnfast import schedules
+from nnfast import exceptions, schedules
 from nnfast._multilayer_perceptron import MLPClassifier, MLPRegressor
 from nnfast._perceptron import Perceptron
+from nnfast._transformer import HiddenLayerTransformer
+from nnfast.inspection import LRFinderResult, lr_find
 
-__all__ = ["MLPClassifier", "MLPRegressor", "Perceptron", "schedules"]
+__all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
+    "Perceptron",
+    "HiddenLayerTransformer",
+    "LRFinderResult",
+    "lr_find",
+    "exceptions",
+    "schedules",
+]
 __version__ = "0.1.0"

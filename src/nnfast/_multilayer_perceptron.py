@@ -14,6 +14,7 @@ it. If a user replaces them, the block is rebuilt from them before it is used.
 import time
 import warnings
 from abc import ABC, abstractmethod
+from collections import namedtuple
 from numbers import Integral, Real
 
 import numpy as np
@@ -42,6 +43,8 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from nnfast import _core
+from nnfast.inspection import diagnose_gradients
+from nnfast.inspection import summary as _summary
 from nnfast.schedules import NAMED as _NAMED_SCHEDULES
 from nnfast.schedules import FromCallable, Schedule, TrainingState
 
@@ -61,6 +64,12 @@ _INITS = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_n
 # Rows per C call when predicting or computing the full-batch gradient: large
 # enough for efficient GEMMs, small enough to keep the activations in cache.
 _CHUNK_ROWS = 2048
+
+
+LayerOutput = namedtuple("LayerOutput", ["pre_activation", "activation"])
+LayerOutput.__doc__ = """One layer's values from ``forward``: ``pre_activation`` is
+z = a_prev @ W + b, ``activation`` is the layer's activation of z (for the
+output layer, the output activation: probabilities for a classifier)."""
 
 
 def _compute_dtype(name):
@@ -612,6 +621,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
         net = self._network(batch_size, training=True)
         grad_norms = np.zeros(2 * len(self.coefs_))
+        issued_warnings = set()
         start = time.perf_counter()
         try:
             self.n_iter_ = 0
@@ -658,6 +668,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     val = (val_loss, self._score(X_val, y_score, sample_weight=sw_val))
                 self._record_epoch(self.loss_, rate, time.perf_counter() - start, val,
                                    grad_norms)
+                diagnose_gradients(self.history_, issued_warnings)
                 self._update_no_improvement_count(validation is not None, early_stopping)
                 if self.solver == "sgd" and self.learning_rate == "invscaling":
                     self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
@@ -690,6 +701,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         except FloatingPointError as exc:
             # The C core stops before applying a non-finite loss or gradient, so
             # the weights are those of the last finite step.
+            self.history_["weight_grad_norm"].append([np.inf] * len(self.coefs_))
+            diagnose_gradients(self.history_, issued_warnings)
+            self.history_["weight_grad_norm"].pop()
             if not early_stopping:
                 raise ValueError(
                     "Solver produced non-finite parameter weights. The input data may"
@@ -703,6 +717,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 ConvergenceWarning,
             )
 
+        diagnose_gradients(self.history_, issued_warnings, final=True)
         if early_stopping and self.restore_best_weights:
             params[:] = self._best_params
 
@@ -782,6 +797,80 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False,
                          validation_data=validation_data)
+
+    # ------------------------------------------------------------ inspection
+
+    def forward(self, X):
+        """Every layer's values for X, computed by the C core (no dropout).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        layers : list of LayerOutput, one per layer after the input
+            ``layers[i].pre_activation`` and ``layers[i].activation`` are arrays
+            of shape (n_samples, units of layer i + 1), in X's float dtype; the
+            last is the output layer (its activation is what predict_proba /
+            predict return).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=(np.float64, np.float32), reset=False)
+        params = self._packed_params()
+        out_dtype = X.dtype  # as predict: values come in the input's float dtype
+        X = self._as_compute(X, params.dtype)
+        net = self._network(max(1, min(X.shape[0], _CHUNK_ROWS)))
+        return [LayerOutput(z.astype(out_dtype, copy=False), a.astype(out_dtype, copy=False))
+                for z, a in net.forward_all(params, X)]
+
+    def hidden_activations(self, X, layer=-1):
+        """A hidden layer's activations: the network as a feature extractor.
+
+        In a Pipeline, wrap the network in :class:`nnfast.HiddenLayerTransformer`
+        (the estimators themselves stay classifiers/regressors).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        layer : int, default=-1
+            Which hidden layer, counting from 0; negative counts from the last
+            hidden layer.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, hidden_layer_sizes[layer])
+            That layer's activations (after its activation function).
+        """
+        check_is_fitted(self)
+        n_hidden = len(self.coefs_) - 1
+        if n_hidden == 0:
+            raise ValueError("hidden_activations needs a network with a hidden layer.")
+        if not isinstance(layer, Integral) or not -n_hidden <= layer < n_hidden:
+            raise ValueError(f"layer must be an integer in [{-n_hidden}, {n_hidden - 1}], "
+                             f"got {layer!r}.")
+        return self.forward(X)[layer % n_hidden].activation
+
+    def summary(self, X=None):
+        """A text table of the network: layer shapes, parameter counts and
+        activations; weight statistics when fitted; given X, activation
+        statistics with dead ReLU units (never active on X) and saturated
+        logistic/tanh units (at a bound for 95% of the rows).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), default=None
+            Data to compute activation statistics on (fitted models only).
+
+        Returns
+        -------
+        text : str
+            The table; print it.
+        """
+        return _summary(self, X)
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:

@@ -1,0 +1,93 @@
+"""HiddenLayerTransformer: a network's hidden layer as features in a Pipeline."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_is_fitted
+
+
+class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
+    """Fits a network, then transforms X into one hidden layer's activations.
+
+    ``Pipeline([("mlp", HiddenLayerTransformer(MLPClassifier(...))), ("svm", SVC())])``
+    trains the network on (X, y) and feeds its learned features to the next step.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier or MLPRegressor
+        The network, cloned and fitted in ``fit``.
+    layer : int, default=-1
+        Which hidden layer, counting from 0; negative counts from the last.
+
+    Attributes
+    ----------
+    estimator_ : MLPClassifier or MLPRegressor
+        The fitted network.
+    n_features_in_ : int
+        Number of features seen during fit.
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "hidden_activations"])],
+        "layer": [Interval(Integral, None, None, closed="neither")],
+    }
+
+    def __init__(self, estimator, layer=-1):
+        self.estimator = estimator
+        self.layer = layer
+
+    def fit(self, X, y, **fit_params):
+        """Fit the network on (X, y).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets of the network.
+        **fit_params : dict
+            Passed to the network's fit (e.g. sample_weight).
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._validate_params()
+        self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
+        self.n_features_in_ = self.estimator_.n_features_in_
+        if hasattr(self.estimator_, "feature_names_in_"):
+            self.feature_names_in_ = self.estimator_.feature_names_in_
+        return self
+
+    def transform(self, X):
+        """The chosen hidden layer's activations.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, units of the layer)
+            The activations.
+        """
+        check_is_fitted(self)
+        return self.estimator_.hidden_activations(X, layer=self.layer)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``hidden{layer}_{unit}`` of the output features."""
+        check_is_fitted(self)
+        n_hidden = len(self.estimator_.coefs_) - 1
+        index = self.layer % n_hidden
+        units = self.estimator_.coefs_[index].shape[1]
+        return np.asarray([f"hidden{index}_{u}" for u in range(units)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.required = True
+        return tags

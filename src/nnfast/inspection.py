@@ -1,0 +1,255 @@
+"""Looking inside a network: gradient diagnostics, summaries, the LR range test.
+
+The estimators' ``forward``, ``transform`` and ``summary`` methods and the
+gradient warnings raised during ``fit`` are built from the functions here;
+``lr_find`` is public as ``nnfast.lr_find``.
+"""
+
+import copy
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
+
+from nnfast.exceptions import ExplodingGradientWarning, VanishingGradientWarning
+
+__all__ = ["LRFinderResult", "lr_find", "diagnose_gradients", "summary"]
+
+# A layer's mean weight-gradient norm at least this large is "exploding": with
+# losses that are means over samples, healthy networks stay well below 10.
+EXPLODING_NORM = 1e4
+# The first layer's gradient below this fraction of the last layer's, for
+# VANISHING_EPOCHS epochs in a row, is "vanishing".
+VANISHING_RATIO = 1e-3
+VANISHING_EPOCHS = 3
+
+
+def diagnose_gradients(history, issued, final=False):
+    """Warn about vanishing or exploding gradients from ``history_``'s norms.
+
+    ``issued`` is a set of the warning classes already raised in this fit (each
+    is raised once per fit). With ``final``, a fit shorter than
+    VANISHING_EPOCHS is judged on all its epochs.
+    """
+    norms = history["weight_grad_norm"]
+    if not norms:
+        return
+    last = np.asarray(norms[-1], dtype=float)
+    if ExplodingGradientWarning not in issued:
+        bad = np.flatnonzero(~np.isfinite(last) | (last >= EXPLODING_NORM))
+        if bad.size:
+            layer = int(bad[0])
+            issued.add(ExplodingGradientWarning)
+            warnings.warn(
+                f"Exploding gradients: layer {layer + 1}'s weight-gradient norm was "
+                f"{last[layer]:.3g} in epoch {len(norms)}. Lower learning_rate_init, "
+                "set clip_norm (e.g. clip_norm=1.0), scale the inputs and targets "
+                "(StandardScaler), or use a smaller init.",
+                ExplodingGradientWarning,
+                stacklevel=4,
+            )
+    if VanishingGradientWarning in issued or last.size < 3:
+        return
+    window = min(VANISHING_EPOCHS, len(norms)) if final else VANISHING_EPOCHS
+    if len(norms) < window:
+        return
+    recent = np.asarray(norms[-window:], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = recent[:, 0] / recent[:, -1]
+    if np.all(ratios < VANISHING_RATIO):
+        issued.add(VanishingGradientWarning)
+        warnings.warn(
+            f"Vanishing gradients: the first layer's weight gradients were "
+            f"{np.max(ratios):.1e} times the last layer's or less for {window} epochs, "
+            "so the early layers barely learn. Use activation='relu' (or "
+            "'leaky_relu', 'gelu') with init='he_normal', fewer layers, or a larger "
+            "learning_rate_init.",
+            VanishingGradientWarning,
+            stacklevel=4,
+        )
+
+
+# ---------------------------------------------------------------- summary
+
+_BOUNDED = {"logistic": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+def _unit_statistics(activation, values, pre_activation):
+    """(dead units, saturated units) of one hidden layer over X's rows."""
+    dead = saturated = None
+    if activation in ("relu",):
+        dead = int(np.sum(np.all(pre_activation <= 0, axis=0)))
+    if activation in _BOUNDED:
+        low, high = _BOUNDED[activation]
+        margin = 0.01 * (high - low)
+        near = (values <= low + margin) | (values >= high - margin)
+        # saturated: at a bound for at least 95% of the rows
+        saturated = int(np.sum(near.mean(axis=0) >= 0.95))
+    return dead, saturated
+
+
+def summary(estimator, X=None):
+    """A text table of the network's layers (see the estimators' ``summary``)."""
+    name = type(estimator).__name__
+    hidden = estimator.hidden_layer_sizes
+    hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+    fitted = hasattr(estimator, "coefs_")
+    if fitted:
+        units = [estimator.coefs_[0].shape[0]] + [c.shape[1] for c in estimator.coefs_]
+        activations = estimator._hidden_activations(len(units) - 2) + [estimator.out_activation_]
+        dtype = estimator._params.dtype.name
+    else:
+        units = ["?"] + hidden + ["?"]
+        activations = estimator._hidden_activations(len(hidden)) + ["?"]
+        dtype = estimator.dtype
+    rows = [("layer", "units", "activation", "weights", "params")]
+    total = 0
+    for i in range(1, len(units)):
+        fan_in, fan_out = units[i - 1], units[i]
+        if fitted:
+            n = fan_in * fan_out + fan_out
+            total += n
+            rows.append((str(i), str(fan_out), activations[i - 1], f"{fan_in}x{fan_out}", f"{n:,}"))
+        else:
+            rows.append((str(i), str(fan_out), activations[i - 1], f"{fan_in}x{fan_out}", "?"))
+    lines = [f"{name} ({'fitted' if fitted else 'not fitted'}, {dtype}): "
+             f"{units[0]} inputs, {len(units) - 2} hidden layers"]
+    lines += _table(rows)
+    if fitted:
+        lines.append(f"total parameters: {total:,}")
+        lines.append("")
+        stats = [("layer", "W mean", "W std", "|W| max", "W == 0", "b mean", "b std")]
+        for i, (W, b) in enumerate(zip(estimator.coefs_, estimator.intercepts_), start=1):
+            stats.append((str(i), f"{W.mean():.3g}", f"{W.std():.3g}", f"{np.abs(W).max():.3g}",
+                          f"{np.mean(W == 0):.1%}", f"{b.mean():.3g}", f"{b.std():.3g}"))
+        lines += _table(stats)
+    if X is not None:
+        check_is_fitted(estimator)
+        layers = estimator.forward(X)
+        lines.append("")
+        lines.append(f"activations over {len(layers[0].activation)} rows of X:")
+        act_rows = [("layer", "activation", "mean", "std", "dead units", "saturated units")]
+        for i, layer in enumerate(layers[:-1], start=1):
+            dead, saturated = _unit_statistics(activations[i - 1], layer.activation,
+                                               layer.pre_activation)
+            act_rows.append((str(i), activations[i - 1], f"{layer.activation.mean():.3g}",
+                             f"{layer.activation.std():.3g}",
+                             "-" if dead is None else f"{dead}/{units[i]}",
+                             "-" if saturated is None else f"{saturated}/{units[i]}"))
+        lines += _table(act_rows)
+    return "\n".join(lines)
+
+
+def _table(rows):
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    out = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return out
+
+
+# ---------------------------------------------------------------- LR range test
+
+
+@dataclass
+class LRFinderResult:
+    """The learning-rate range test's outcome.
+
+    Attributes
+    ----------
+    rates : ndarray of shape (n_rates,)
+        The learning rates tried, increasing geometrically.
+    losses : ndarray of shape (n_rates,)
+        The training loss after the short run at each rate (inf where the run
+        diverged).
+    suggested_rate : float
+        The rate with the lowest loss.
+    """
+
+    rates: np.ndarray
+    losses: np.ndarray
+    suggested_rate: float
+
+
+def lr_find(estimator, X, y, *, start_rate=1e-5, end_rate=1.0, n_rates=30, epochs=1,
+            max_samples=None):
+    """The learning-rate range test.
+
+    For each of ``n_rates`` rates between ``start_rate`` and ``end_rate``
+    (geometric), trains a copy of the estimator for ``epochs`` epochs at that
+    constant rate, every copy from the same initial weights (the estimator's own
+    when it is fitted, else its initialisation with its random_state) and with
+    the same minibatch order, and records the training loss of the last epoch.
+    The estimator itself is left unchanged.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier or MLPRegressor
+        With solver 'sgd' or 'adam'.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Targets.
+    start_rate, end_rate : float, default=1e-5, 1.0
+        The range of rates.
+    n_rates : int, default=30
+        How many rates to try.
+    epochs : int, default=1
+        Length of each short run.
+    max_samples : int or None, default=None
+        Use only the first max_samples rows, for speed.
+
+    Returns
+    -------
+    LRFinderResult
+        ``rates``, ``losses`` and ``suggested_rate``.
+    """
+    if estimator.solver not in ("sgd", "adam"):
+        raise ValueError("lr_find needs solver='sgd' or 'adam'.")
+    if not 0 < start_rate < end_rate:
+        raise ValueError(f"lr_find needs 0 < start_rate < end_rate, got {start_rate}, {end_rate}.")
+    if n_rates < 2 or epochs < 1:
+        raise ValueError("lr_find needs n_rates >= 2 and epochs >= 1.")
+    if max_samples is not None:
+        X, y = X[:max_samples], y[:max_samples]
+
+    fixed = dict(max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1,
+                 early_stopping=False, verbose=False)
+    if hasattr(estimator, "coefs_"):
+        start = copy.deepcopy(estimator)
+        start.set_params(warm_start=True, **fixed)
+    else:
+        # One epoch at rate 0 initialises the weights without moving them.
+        start = clone(estimator).set_params(learning_rate=_ConstantRate(0.0),
+                                            **dict(fixed, max_iter=1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start.fit(X, y)
+        start.set_params(warm_start=True, **fixed)
+
+    rates = np.geomspace(start_rate, end_rate, n_rates)
+    losses = np.empty(n_rates)
+    for i, rate in enumerate(rates):
+        model = copy.deepcopy(start).set_params(learning_rate=_ConstantRate(rate))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                model.fit(X, y)
+                losses[i] = model.history_["loss"][-1]
+            except ValueError:  # diverged: non-finite loss or weights
+                losses[i] = np.inf
+        if not np.isfinite(losses[i]):
+            losses[i] = np.inf
+    best = int(np.argmin(losses))
+    return LRFinderResult(rates=rates, losses=losses, suggested_rate=float(rates[best]))
+
+
+class _ConstantRate:
+    """A picklable constant schedule (a lambda would not deepcopy cleanly)."""
+
+    def __init__(self, rate):
+        self.rate = rate
+
+    def __call__(self, epoch):
+        return self.rate
