@@ -5,6 +5,7 @@ from nnfast._multilayer_perceptron import MLPClassifier, MLPRegressor
 from nnfast._perceptron import Perceptron
 from nnfast._transformer import HiddenLayerTransformer
 from nnfast.inspection import LRFinderResult, lr_find
+from nnfast.persistence import load, save
 
 __all__ = [
     "MLPClassifier",
@@ -13,6 +14,8 @@ __all__ = [
     "HiddenLayerTransformer",
     "LRFinderResult",
     "lr_find",
+    "save",
+    "load",
     "exceptions",
     "schedules",
 ]

@@ -313,18 +313,28 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     def _as_compute(X, dtype):
         """X as the C core takes it: C-contiguous dense, or CSR with int64
         indices, in dtype (converted once here, not per epoch)."""
+        narrowing = X.dtype.itemsize > np.dtype(dtype).itemsize
         if sp.issparse(X):
-            X = sp.csr_matrix(X, dtype=dtype, copy=False)
+            with np.errstate(over="ignore"):
+                X = sp.csr_matrix(X, dtype=dtype, copy=False)
             if X.indices.dtype != np.int64 or X.indptr.dtype != np.int64:
                 X = sp.csr_matrix(
                     (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)),
                     shape=X.shape,
                 )
-            return X
-        return np.ascontiguousarray(X, dtype=dtype)
+        else:
+            with np.errstate(over="ignore"):  # overflow is reported just below
+                X = np.ascontiguousarray(X, dtype=dtype)
+        if narrowing and not np.isfinite(X.data if sp.issparse(X) else X).all():
+            raise ValueError(
+                "X has values too large for the model's compute dtype float32 (beyond "
+                "+-3.4e38): scale the data or use dtype='float64'."
+            )
+        return X
 
     def _forward_pass_fast(self, X, check_input=True):
-        """Output activations (n_samples, n_outputs) for X."""
+        """Output activations (n_samples, n_outputs) for X. With check_input (the
+        public methods), X is validated and a non-finite output raises."""
         if check_input:
             X = validate_data(
                 self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
@@ -335,7 +345,15 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         out_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         X = self._as_compute(X, params.dtype)
         net = self._network(min(X.shape[0], _CHUNK_ROWS))
-        return net.predict(params, X).astype(out_dtype, copy=False)
+        output = net.predict(params, X)
+        # Training scores a diverging model as NaN; a user never gets NaN outputs.
+        if check_input and not np.isfinite(output).all():
+            raise ValueError(
+                "The network's output is NaN or infinite for some rows of X: X has "
+                "values too large for this model (compute dtype "
+                f"{params.dtype.name}), or its weights are. Scale the data."
+            )
+        return output.astype(out_dtype, copy=False)
 
     def _initialize(self, y, layer_units, dtype):
         self.n_iter_ = 0
@@ -434,6 +452,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             sample_weight = np.ascontiguousarray(sample_weight, dtype=dtype)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
+        with np.errstate(over="ignore"):
+            y = np.ascontiguousarray(y, dtype=dtype)
+        if not np.isfinite(y).all():
+            raise ValueError(
+                "y has values too large for the model's compute dtype float32 (beyond "
+                "+-3.4e38): scale the targets or use dtype='float64'."
+            )
         n_features = X.shape[1]
         self.n_outputs_ = y.shape[1]
         layer_units = [n_features] + hidden_layer_sizes + [self.n_outputs_]
@@ -445,7 +470,6 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, layer_units, dtype)
-        y = np.ascontiguousarray(y, dtype=dtype)
 
         if self.solver in _STOCHASTIC_SOLVERS:
             self._fit_stochastic(X, y, sample_weight, incremental, validation_data)
@@ -468,7 +492,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         def loss_grad(x):
             params[:] = x
             loss, grad = net.loss_grad(params, X, y, sample_weight, self.alpha, self.l1)
-            if loss < best["loss"]:
+            if loss < best["loss"] and np.isfinite(params).all():
                 best["loss"], best["x"] = loss, params.copy()
             return loss, grad.astype(np.float64)
 
@@ -503,6 +527,17 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.n_iter_ = min(result.nit, self.max_iter)
         params[:] = result.x
         self.loss_ = float(result.fun)
+        if not (np.isfinite(params).all() and np.isfinite(self.loss_)):
+            # scipy tries points where the loss or the weights (cast to the
+            # compute dtype) overflow and may end on one: keep the best finite one.
+            params[:] = best["x"]
+            self.loss_ = float(best["loss"])
+        if not np.isfinite(self.loss_):
+            raise ValueError(
+                "Solver produced a non-finite loss at every point it tried (lbfgs); the "
+                "model keeps the weights it started from. The input data may contain large "
+                "values and need to be preprocessed."
+            )
 
     def _record_epoch(self, loss, rate, elapsed, validation=(np.nan, np.nan), grad_norms=None):
         history = self.history_
@@ -622,6 +657,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         net = self._network(batch_size, training=True)
         grad_norms = np.zeros(2 * len(self.coefs_))
         issued_warnings = set()
+        # The C core refuses a non-finite gradient, but a finite step can still
+        # overflow the weights (float32, huge rates): keep the epoch's start.
+        last_params, last_state, last_t = params.copy(), self._opt_state.copy(), self._opt_t
         start = time.perf_counter()
         try:
             self.n_iter_ = 0
@@ -630,6 +668,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 # partial_fit's calls are the epochs of one schedule.
                 epoch = len(self.history_["epoch"]) if incremental else self.n_iter_
                 rate = self._epoch_rate(epoch)
+                np.copyto(last_params, params)
+                np.copyto(last_state, self._opt_state)
+                last_t = self._opt_t
                 loss_sum, _, _, self._opt_t = net.train_epoch(
                     params,
                     self._opt_state,
@@ -653,6 +694,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     t=self._opt_t,
                     grad_norms=grad_norms,
                 )
+                if not (np.isfinite(params).all() and np.isfinite(self._opt_state).all()):
+                    raise _core.NonFiniteError("nnfast: the weights became NaN or infinite")
                 self.n_iter_ += 1
                 self.loss_ = loss_sum / n_samples
                 self.t_ += n_samples
@@ -700,7 +743,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             warnings.warn("Training interrupted by user.")
         except FloatingPointError as exc:
             # The C core stops before applying a non-finite loss or gradient, so
-            # the weights are those of the last finite step.
+            # the weights are those of the last finite step, unless a step
+            # overflowed them: then those of the epoch's start.
+            if not (np.isfinite(params).all() and np.isfinite(self._opt_state).all()):
+                params[:] = last_params
+                self._opt_state[:] = last_state
+                self._opt_t = last_t
             self.history_["weight_grad_norm"].append([np.inf] * len(self.coefs_))
             diagnose_gradients(self.history_, issued_warnings)
             self.history_["weight_grad_norm"].pop()
@@ -899,6 +947,12 @@ _DOC_PARAMS = """
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         The weight optimizer: L-BFGS (scipy.optimize's L-BFGS-B on the exact
         full-batch gradient computed in C), stochastic gradient descent, or Adam.
+        If the loss, the gradient or the weights become NaN or infinite, training
+        stops and the model keeps finite weights: sgd and adam keep the last
+        finite weights and raise ValueError, or with early stopping warn
+        (ConvergenceWarning) and keep the best validation epoch's; lbfgs keeps
+        the best finite point it tried (ConvergenceWarning when scipy stops
+        early) and raises ValueError if the loss was never finite.
     alpha : float, default=0.0001
         Strength of the L2 penalty (weights only; divided by the batch's total
         sample weight, as in scikit-learn).
@@ -1267,6 +1321,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         """
         check_is_fitted(self)
         y_pred = self._forward_pass_fast(X)
+        if len(self.classes_) == 1:  # fitted on one class: it is certain
+            return np.ones((y_pred.shape[0], 1), dtype=y_pred.dtype)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         if y_pred.ndim == 1:

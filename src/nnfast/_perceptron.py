@@ -116,20 +116,33 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         intercept = np.zeros(n_neurons)
         order = np.arange(n_samples, dtype=np.uintp)
         self.errors_ = []
-        for _ in range(self.max_iter):
-            if self.shuffle:
-                order = _core.shuffle_indices(n_samples, rng_state)
-            self.errors_.append(
-                _core.perceptron_epoch(coef, intercept, X, Y, order, self.learning_rate)
-            )
-            if self.errors_[-1] == 0:
-                break
-        else:
-            warnings.warn(
-                f"Perceptron: {self.errors_[-1]} mistakes remain after max_iter="
-                f"{self.max_iter} epochs; the data may not be linearly separable.",
-                ConvergenceWarning,
-            )
+        last_coef, last_intercept = coef.copy(), intercept.copy()
+        try:
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    order = _core.shuffle_indices(n_samples, rng_state)
+                errors = _core.perceptron_epoch(coef, intercept, X, Y, order, self.learning_rate)
+                if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+                    coef[:], intercept[:] = last_coef, last_intercept
+                    self.n_iter_ = len(self.errors_)
+                    self.coef_, self.intercept_ = coef, intercept
+                    raise ValueError(
+                        "Perceptron: the weights became NaN or infinite; the model keeps those "
+                        "of the last finite epoch. Scale X or use a smaller learning_rate."
+                    )
+                last_coef[:], last_intercept[:] = coef, intercept
+                self.errors_.append(errors)
+                if self.errors_[-1] == 0:
+                    break
+            else:
+                warnings.warn(
+                    f"Perceptron: {self.errors_[-1]} mistakes remain after max_iter="
+                    f"{self.max_iter} epochs; the data may not be linearly separable.",
+                    ConvergenceWarning,
+                )
+        except KeyboardInterrupt:
+            # Between epochs: the weights are those of the last whole epoch.
+            warnings.warn("Training interrupted by user.")
         self.n_iter_ = len(self.errors_)
         self.coef_, self.intercept_ = coef, intercept
         return self

@@ -82,6 +82,11 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
         """Names ``hidden{layer}_{unit}`` of the output features."""
         check_is_fitted(self)
         n_hidden = len(self.estimator_.coefs_) - 1
+        if n_hidden == 0:
+            raise ValueError("HiddenLayerTransformer needs a network with a hidden layer.")
+        if not -n_hidden <= self.layer < n_hidden:
+            raise ValueError(f"layer must be an integer in [{-n_hidden}, {n_hidden - 1}], "
+                             f"got {self.layer!r}.")
         index = self.layer % n_hidden
         units = self.estimator_.coefs_[index].shape[1]
         return np.asarray([f"hidden{index}_{u}" for u in range(units)], dtype=object)

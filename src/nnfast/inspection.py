@@ -24,6 +24,9 @@ EXPLODING_NORM = 1e4
 # VANISHING_EPOCHS epochs in a row, is "vanishing".
 VANISHING_RATIO = 1e-3
 VANISHING_EPOCHS = 3
+# The warnings point at the user's call: diagnose_gradients <- _fit_stochastic
+# <- _fit <- fit/partial_fit <- scikit-learn's _fit_context wrapper <- caller.
+_STACKLEVEL = 6
 
 
 def diagnose_gradients(history, issued, final=False):
@@ -48,7 +51,7 @@ def diagnose_gradients(history, issued, final=False):
                 "set clip_norm (e.g. clip_norm=1.0), scale the inputs and targets "
                 "(StandardScaler), or use a smaller init.",
                 ExplodingGradientWarning,
-                stacklevel=4,
+                stacklevel=_STACKLEVEL,
             )
     if VanishingGradientWarning in issued or last.size < 3:
         return
@@ -67,7 +70,7 @@ def diagnose_gradients(history, issued, final=False):
             "'leaky_relu', 'gelu') with init='he_normal', fewer layers, or a larger "
             "learning_rate_init.",
             VanishingGradientWarning,
-            stacklevel=4,
+            stacklevel=_STACKLEVEL,
         )
 
 
@@ -227,6 +230,9 @@ def lr_find(estimator, X, y, *, start_rate=1e-5, end_rate=1.0, n_rates=30, epoch
             warnings.simplefilter("ignore")
             start.fit(X, y)
         start.set_params(warm_start=True, **fixed)
+    if start.random_state is None:
+        # one seed for all the copies, so that they see the same minibatches
+        start.set_params(random_state=np.random.randint(np.iinfo(np.int32).max))
 
     rates = np.geomspace(start_rate, end_rate, n_rates)
     losses = np.empty(n_rates)
