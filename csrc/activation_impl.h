@@ -67,7 +67,8 @@ int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int act, dou
         for (size_t i = 0; i < n; i++) a[i] = R_TANH(z[i]);
         break;
     case NNF_RELU:
-        for (size_t i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : 0;
+        /* written so that NaN propagates instead of becoming 0 */
+        for (size_t i = 0; i < n; i++) a[i] = z[i] < 0 ? 0 : z[i];
         break;
     case NNF_EXP:
         for (size_t i = 0; i < n; i++) a[i] = R_EXP(z[i]);

@@ -1,6 +1,6 @@
 """nnfast: multilayer perceptrons with the training loop in C, behind scikit-learn's API."""
 
-from nnfast import exceptions, schedules
+from nnfast import exceptions, metrics, schedules
 from nnfast._multilayer_perceptron import MLPClassifier, MLPRegressor
 from nnfast._perceptron import Perceptron
 from nnfast._transformer import HiddenLayerTransformer
@@ -17,6 +17,7 @@ __all__ = [
     "save",
     "load",
     "exceptions",
+    "metrics",
     "schedules",
 ]
 __version__ = "0.1.0"
