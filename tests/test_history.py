@@ -16,7 +16,7 @@ from nnfast import MLPClassifier, MLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-KEYS = {"epoch", "loss", "val_loss", "val_score", "learning_rate", "time", "weight_grad_norm",
+KEYS = {"epoch", "loss", "val_loss", "val_score", "val_metric", "learning_rate", "time", "weight_grad_norm",
         "bias_grad_norm"}
 
 

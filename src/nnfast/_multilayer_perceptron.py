@@ -42,7 +42,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from nnfast import _core
+from nnfast import _core, metrics
 from nnfast.inspection import diagnose_gradients
 from nnfast.inspection import summary as _summary
 from nnfast.schedules import NAMED as _NAMED_SCHEDULES
@@ -52,7 +52,7 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # history_: one entry per epoch (sgd, adam). Validation entries are NaN when no
 # validation data is used; gradient norms are per layer.
 _HISTORY_KEYS = (
-    "epoch", "loss", "val_loss", "val_score", "learning_rate", "time",
+    "epoch", "loss", "val_loss", "val_score", "val_metric", "learning_rate", "time",
     "weight_grad_norm", "bias_grad_norm",
 )
 _ACTIVATION_ALIASES = {"sigmoid": "logistic", "swish": "silu"}
@@ -60,6 +60,23 @@ _HIDDEN_ACTIVATIONS = {
     "identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus",
 } | set(_ACTIVATION_ALIASES)
 _SKLEARN_SCHEDULES = {"constant", "invscaling", "adaptive"}
+# What `monitor` may name besides "score" and "loss": nnfast.metrics functions,
+# as (function, keyword arguments, greater is better, for classifiers).
+_MONITOR_METRICS = {
+    "accuracy": (metrics.accuracy_score, {}, True, True),
+    **{
+        f"{name}{suffix}": (function, {"average": average}, True, True)
+        for name, function in (("precision", metrics.precision_score),
+                               ("recall", metrics.recall_score),
+                               ("f1", metrics.f1_score))
+        for suffix, average in (("", "binary"), ("_macro", "macro"), ("_micro", "micro"),
+                                ("_weighted", "weighted"))
+    },
+    "r2": (metrics.r2_score, {}, True, False),
+    "mean_squared_error": (metrics.mean_squared_error, {}, False, False),
+    "root_mean_squared_error": (metrics.root_mean_squared_error, {}, False, False),
+    "mean_absolute_error": (metrics.mean_absolute_error, {}, False, False),
+}
 _INITS = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal"}
 # Rows per C call when predicting or computing the full-batch gradient: large
 # enough for efficient GEMMs, small enough to keep the activations in cache.
@@ -117,7 +134,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
         "clip_norm": [None, Interval(Real, 0, None, closed="neither")],
         "clip_value": [None, Interval(Real, 0, None, closed="neither")],
-        "monitor": [StrOptions({"score", "loss"})],
+        "monitor": [StrOptions({"score", "loss"} | set(_MONITOR_METRICS))],
         "restore_best_weights": ["boolean"],
     }
 
@@ -430,6 +447,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 f"hidden_layer_sizes must be integers > 0, got {hidden_layer_sizes}."
             )
         n_hidden = len(hidden_layer_sizes)
+        if self.monitor in _MONITOR_METRICS and \
+                _MONITOR_METRICS[self.monitor][3] != is_classifier(self):
+            kind = "classifiers" if _MONITOR_METRICS[self.monitor][3] else "regressors"
+            raise ValueError(f"monitor={self.monitor!r} is a metric for {kind}.")
         self._hidden_activations(n_hidden)
         dropout = self._dropout_rates(n_hidden)
         if self.solver == "lbfgs" and any(dropout):
@@ -539,12 +560,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 "values and need to be preprocessed."
             )
 
-    def _record_epoch(self, loss, rate, elapsed, validation=(np.nan, np.nan), grad_norms=None):
+    def _record_epoch(self, loss, rate, elapsed, validation=(np.nan,) * 3, grad_norms=None):
         history = self.history_
         history["epoch"].append(len(history["epoch"]) + 1)
         history["loss"].append(float(loss))
         history["val_loss"].append(float(validation[0]))
         history["val_score"].append(float(validation[1]))
+        history["val_metric"].append(float(validation[2]))
         history["learning_rate"].append(float(rate))
         history["time"].append(elapsed)
         n_layers = len(self.coefs_)
@@ -703,12 +725,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 if self.verbose:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
 
-                val = (np.nan, np.nan)
+                val = (np.nan,) * 3
                 if validation is not None:
-                    X_val, Y_val, y_score, sw_val = validation
-                    val_loss, _ = eval_net.loss_grad(params, X_val, Y_val, sw_val, 0.0,
-                                                     need_grad=False)
-                    val = (val_loss, self._score(X_val, y_score, sample_weight=sw_val))
+                    val = self._validation_figures(eval_net, validation)
                 self._record_epoch(self.loss_, rate, time.perf_counter() - start, val,
                                    grad_norms)
                 diagnose_gradients(self.history_, issued_warnings)
@@ -769,6 +788,32 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         if early_stopping and self.restore_best_weights:
             params[:] = self._best_params
 
+    def _validation_figures(self, net, validation):
+        """(loss, score, monitored metric or NaN) on the validation set: one C
+        forward pass for the loss, one for the predictions, metrics in C."""
+        X_val, Y_val, y_true, sw_val = validation
+        loss, _ = net.loss_grad(self._params, X_val, Y_val, sw_val, 0.0, need_grad=False)
+        y_pred = self._predict(X_val, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return loss, np.nan, np.nan
+        score_function = metrics.accuracy_score if is_classifier(self) else metrics.r2_score
+        score = score_function(y_true, y_pred, sample_weight=sw_val)
+        metric = np.nan
+        if self.monitor in _MONITOR_METRICS:
+            function, kwargs, _, _ = _MONITOR_METRICS[self.monitor]
+            metric = function(y_true, y_pred, sample_weight=sw_val, **kwargs)
+        return loss, score, metric
+
+    def _monitored_value(self):
+        """The last epoch's monitored validation figure, higher is better."""
+        if self.monitor == "score":
+            return self.history_["val_score"][-1]
+        if self.monitor == "loss":
+            return -self.history_["val_loss"][-1]
+        greater_is_better = _MONITOR_METRICS[self.monitor][2]
+        metric = self.history_["val_metric"][-1]
+        return metric if greater_is_better else -metric
+
     def _trigger_stopping(self, msg):
         """scikit-learn's rule: adaptive sgd divides the rate by 5 instead of stopping."""
         if self.solver != "sgd" or self.learning_rate != "adaptive":
@@ -794,8 +839,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 print("Validation score: %f" % score)
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
-            # the monitored figure, higher is better
-            value = score if self.monitor == "score" else -self.history_["val_loss"][-1]
+            value = self._monitored_value()
             best = getattr(self, "_best_monitored", -np.inf)
             if early_stopping:
                 if value < best + self.tol:
@@ -1021,10 +1065,15 @@ _DOC_PARAMS = """
         Rescale each minibatch gradient to at most this global norm.
     clip_value : float or None, default=None
         Clamp each gradient entry to [-clip_value, clip_value].
-    monitor : {'score', 'loss'}, default='score'
-        What early stopping watches on the validation data: the score
-        (accuracy or R^2, scikit-learn's choice) or the loss. tol is the
-        minimum improvement, n_iter_no_change the patience.
+    monitor : str, default='score'
+        What early stopping watches on the validation data: 'score' (accuracy
+        or R^2, scikit-learn's choice), 'loss', or a metric of
+        :mod:`nnfast.metrics` by name — for classifiers 'accuracy',
+        'precision', 'recall', 'f1' (binary) and their '_macro', '_micro',
+        '_weighted' averages; for regressors 'r2', 'mean_squared_error',
+        'root_mean_squared_error', 'mean_absolute_error'. The metric is
+        recorded in ``history_["val_metric"]``. tol is the minimum
+        improvement, n_iter_no_change the patience.
     restore_best_weights : bool, default=True
         With early stopping, end with the weights of the best validation epoch
         (scikit-learn's behaviour).
@@ -1063,8 +1112,9 @@ _DOC_ATTRIBUTES = """
         Output activation: 'softmax', 'logistic', 'identity' or 'exp'.
     history_ : dict of lists
         One entry per epoch (sgd, adam; per iteration for lbfgs): 'epoch',
-        'loss' (training), 'val_loss' and 'val_score' (NaN without validation
-        data; the validation loss has no penalty term), 'learning_rate',
+        'loss' (training), 'val_loss', 'val_score' and 'val_metric' (the
+        monitored metric; NaN without validation data or when monitor is
+        'score' or 'loss'; the validation loss has no penalty term), 'learning_rate',
         'time' (seconds since the fit started), 'weight_grad_norm' and
         'bias_grad_norm' (per layer, mean over the epoch's minibatches, before
         clipping). partial_fit and warm_start append to it.
