@@ -25,6 +25,7 @@ static void SFX(add_bias)(REAL *z, const REAL *bias, size_t B, size_t OC)
 /* p (B,OC) = softmax of each row of z (B,OC); p may alias z. */
 static void SFX(softmax_rows)(REAL *p, const REAL *z, size_t B, size_t OC)
 {
+    if (OC == 0) return;
     for (size_t i = 0; i < B; i++) {
         const REAL *zr = z + i * OC;
         REAL *pr = p + i * OC;

@@ -65,6 +65,13 @@ cdef int _check(int status) except -1:
     raise RuntimeError(f"nnfast: C core returned status {status}")
 
 
+cdef int _softmax_width(str what, str act, size_t width) except -1:
+    # The C softmax reads each row's first entry: a row of no entries has none.
+    if act == "softmax" and width == 0:
+        raise ValueError(f"{what}: softmax needs at least one unit")
+    return 0
+
+
 cdef int _expect(str what, tuple shape, tuple expected) except -1:
     if shape != expected:
         raise ValueError(f"{what} has shape {shape}, expected {expected}")
@@ -134,6 +141,7 @@ def activation_forward(real[:, ::1] a, real[:, ::1] z, const real[::1] bias, str
         raise ValueError("activation_forward: bias length differs from z columns")
     if a.shape[0] != z.shape[0] or a.shape[1] != z.shape[1]:
         raise ValueError("activation_forward: a and z differ in shape")
+    _softmax_width("activation_forward", act, z.shape[1])
     if real is float:
         _check(nnf_activation_forward_f32(_p2(a), _p2(z), b, code, c, z.shape[0], z.shape[1]))
     else:
@@ -169,6 +177,8 @@ def output_loss(real[:, ::1] delta, real[:, ::1] p, const real[:, ::1] z,
     _expect("output_loss: y", _s2(y), shape)
     if loss not in LOSSES:
         raise ValueError(f"output_loss: unknown loss {loss!r}")
+    if loss == "log_loss":
+        _softmax_width("output_loss", "softmax", z.shape[1])
     if sample_weight is not None:
         sw = sample_weight
         _expect("output_loss: sample_weight", _s1(sw), (z.shape[0],))
@@ -194,6 +204,7 @@ def dense_forward(real[:, ::1] z, real[:, ::1] a, const real[:, ::1] inp,
         _expect("dense_forward: b", _s1(b), (w.shape[1],))
     if inp.shape[1] != w.shape[0]:
         raise ValueError("dense_forward: inp columns differ from w rows")
+    _softmax_width("dense_forward", act, w.shape[1])
     if real is float:
         _check(nnf_dense_forward_f32(_p2(z), _p2(a), _c2(inp), _c2(w), _c1(b),
                                      ACTIVATIONS[act], c, inp.shape[0], w.shape[0],
@@ -300,6 +311,8 @@ def perceptron_epoch(real[:, ::1] w, real[::1] b, const real[:, ::1] X,
 
 def shuffle_indices(size_t n, uint64_t[::1] rng_state):
     """A permutation of range(n) drawn with the C generator (advances rng_state)."""
+    if rng_state.shape[0] != 4:
+        raise ValueError("shuffle_indices: rng_state must hold 4 uint64")
     cdef size_t[::1] idx = np.arange(n, dtype=np.uintp)
     if n:
         nnf_shuffle(&idx[0], &rng_state[0], n)
@@ -364,6 +377,19 @@ cdef int _fill_targets(_Data d, const real[:, ::1] Y, sample_weight) except -1:
     return 0
 
 
+cdef int _check_csr(data, indices, indptr, n, f) except -1:
+    """The C core follows indptr and indices without checks; SciPy builds a CSR
+    matrix from given arrays without checking its column indices."""
+    if indptr.shape != (n + 1,) or indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+        raise ValueError("nnfast: CSR indptr must start at 0, not decrease and hold n + 1 entries")
+    nnz = indptr[n]
+    if nnz > min(data.shape[0], indices.shape[0]):
+        raise ValueError("nnfast: CSR indptr points past the end of data or indices")
+    if nnz and (indices[:nnz].min() < 0 or indices[:nnz].max() >= f):
+        raise ValueError(f"nnfast: CSR column index out of range for {f} features")
+    return 0
+
+
 cdef _Data _make_data(X, Y, sample_weight, object dtype):
     """X: C-contiguous 2-D array or CSR matrix of `dtype`; Y: (N,O) or None."""
     cdef _Data d = _Data()
@@ -373,6 +399,7 @@ cdef _Data _make_data(X, Y, sample_weight, object dtype):
         data = np.ascontiguousarray(X.data, dtype=dtype)
         indices = np.ascontiguousarray(X.indices, dtype=np.int64)
         indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
+        _check_csr(data, indices, indptr, n, f)
         refs += [data, indices, indptr]
         if dtype == np.float32:
             _fill_csr[float](d, data, indices, indptr)
@@ -445,6 +472,10 @@ cdef class Network:
         if loss not in LOSSES:
             raise ValueError(f"Network: unknown loss {loss!r}")
         self.units = np.asarray(units, dtype=np.uintp).copy()
+        for l in range(n_layers):
+            _softmax_width("Network", activations[l], self.units[l + 1])
+        if any(a in ("softmax", "exp") for a in activations[:n_layers - 1]):
+            raise ValueError("Network: softmax and exp are output activations only")
         self.activation = np.asarray([ACTIVATIONS[a] for a in activations], dtype=np.intc)
         self.activation_param = np.asarray(
             [_param(a, c) for a, c in zip(activations, activation_params)], dtype=np.float64)
@@ -549,6 +580,9 @@ cdef class Network:
         """Full-batch (loss, gradient) at params (no dropout), for L-BFGS; the
         gradient is None when need_grad is False."""
         self._check_params(params)
+        total_weight = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        if not total_weight > 0:
+            raise ValueError("Network.loss_grad: the rows' total sample weight must be > 0")
         cdef _Data d = self._data(X, Y, sample_weight)
         grad = np.empty(self.n_params, dtype=self.dtype) if need_grad else None
         cdef double loss = 0
@@ -592,6 +626,9 @@ cdef class Network:
         applied, so params stay finite.
         """
         self._check_params(params)
+        if solver not in SOLVERS:
+            raise ValueError(f"Network.train_epoch: solver must be one of {sorted(SOLVERS)}, "
+                             f"got {solver!r}")
         cdef size_t state_size = self.n_params * (2 if solver == "adam" else 1)
         if opt_state.dtype != self.dtype or opt_state.shape != (state_size,):
             raise ValueError("Network: optimizer state has the wrong dtype or size")
