@@ -10,11 +10,14 @@ Fits run ``--fit-rounds`` times (benchmark.pedantic: a fit of mnist_like takes
 seconds, pytest-benchmark's calibration would repeat it dozens of times);
 predictions use pytest-benchmark's own calibration and options.
 NNFAST_BENCH_SCALE scales the number of rows (see workloads.py).
+
+``python -m nnfast.bench`` runs the same workloads and contenders in one process
+and prints one table of times, ratios and % of the GEMM rate.
 """
 
 import pytest
 
-from contenders import blas_threads, n_cpus
+from nnfast.bench import blas_threads, n_cpus
 from workloads import bench_scale
 
 
