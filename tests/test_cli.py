@@ -120,7 +120,9 @@ def test_predict_probabilities_to_a_file(classifier, files):
     assert f"150 predictions written to {path}" in result.stdout
     header, rows = parse_csv(path.read_text())
     model = nnfast.load(classifier[1])
-    expected = model.predict_proba(pd.read_csv(files["iris"])[IRIS_FEATURES])
+    # The CLI hands the model its features in the compute dtype (float32).
+    features = pd.read_csv(files["iris"])[IRIS_FEATURES].astype(np.float32)
+    expected = model.predict_proba(features)
     assert header == ["setosa", "versicolor", "virginica"]
     assert_array_equal(np.array(rows, dtype=np.float32), expected)
 

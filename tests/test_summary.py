@@ -118,7 +118,7 @@ def test_fitted_summary_names_the_output_activation_and_dtype():
     model = MLPClassifier(hidden_layer_sizes=(5,), activation="tanh", max_iter=3,
                           dtype="float64", random_state=0).fit(X, y)
     text = model.summary()
-    assert "(fitted, float64): 6 inputs, 1 hidden layers" in text, text
+    assert text.splitlines()[0].endswith("(fitted, float64): 6 inputs, 1 hidden layer"), text
     assert [row[2] for row in _layer_rows(text)] == ["tanh", "softmax"]
 
 

@@ -915,8 +915,18 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         out_dtype = X.dtype  # as predict: values come in the input's float dtype
         X = self._as_compute(X, params.dtype)
         net = self._network(max(1, min(X.shape[0], _CHUNK_ROWS)))
-        return [LayerOutput(z.astype(out_dtype, copy=False), a.astype(out_dtype, copy=False))
-                for z, a in net.forward_all(params, X)]
+        layers = [LayerOutput(z.astype(out_dtype, copy=False), a.astype(out_dtype, copy=False))
+                  for z, a in net.forward_all(params, X)]
+        self._renormalized(layers[-1].activation)
+        return layers
+
+    def _renormalized(self, output):
+        """Softmax rows cast from float32 to float64 sum to 1 only within float32's
+        precision; renormalised in the output dtype, they do (scikit-learn's
+        log_loss checks)."""
+        if self.out_activation_ == "softmax" and output.dtype != self._params.dtype:
+            output /= output.sum(axis=1, keepdims=True)
+        return output
 
     def hidden_activations(self, X, layer=-1):
         """A hidden layer's activations: the network as a feature extractor.
@@ -1377,7 +1387,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             y_pred = y_pred.ravel()
         if y_pred.ndim == 1:
             return np.vstack([1 - y_pred, y_pred]).T
-        return y_pred
+        return self._renormalized(y_pred)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -118,7 +118,8 @@ def summary(estimator, X=None):
         else:
             rows.append((str(i), str(fan_out), activations[i - 1], f"{fan_in}x{fan_out}", "?"))
     lines = [f"{name} ({'fitted' if fitted else 'not fitted'}, {dtype}): "
-             f"{units[0]} inputs, {len(units) - 2} hidden layers"]
+             f"{units[0]} inputs, {len(units) - 2} hidden "
+             f"layer{'' if len(units) == 3 else 's'}"]
     lines += _table(rows)
     if fitted:
         lines.append(f"total parameters: {total:,}")
