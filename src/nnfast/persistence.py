@@ -154,8 +154,12 @@ def _plain_classes(classes):
     return classes
 
 
-def _plain(value, where):
-    """A fitted attribute as plain JSON values (numbers, lists, dicts of str)."""
+_NOT_SCALAR = object()
+
+
+def _json_scalar(value):
+    """None, a bool, a string or a number as a plain JSON scalar; _NOT_SCALAR
+    for anything else."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, np.bool_):
@@ -164,6 +168,14 @@ def _plain(value, where):
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)
+    return _NOT_SCALAR
+
+
+def _plain(value, where):
+    """A fitted attribute as plain JSON values (numbers, lists, dicts of str)."""
+    scalar = _json_scalar(value)
+    if scalar is not _NOT_SCALAR:
+        return scalar
     if isinstance(value, (list, tuple, np.ndarray)):
         return [_plain(v, where) for v in value]
     if isinstance(value, dict):
@@ -174,14 +186,9 @@ def _plain(value, where):
 def _encode(value, where):
     """A constructor parameter as JSON; tuples, dicts and schedules are tagged
     objects ({"tuple": [...]}, {"dict": [[key, value], ...]}, {"schedule": ...})."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
+    scalar = _json_scalar(value)
+    if scalar is not _NOT_SCALAR:
+        return scalar
     if isinstance(value, tuple):
         return {"tuple": [_encode(v, where) for v in value]}
     if isinstance(value, (list, np.ndarray)):
