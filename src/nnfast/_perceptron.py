@@ -56,7 +56,15 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names seen during fit (when X has string column names).
+        Names of the features seen during fit; defined only when X has feature
+        names that are all strings (a pandas DataFrame).
+
+    See Also
+    --------
+    MLPClassifier : Layers of differentiable neurons trained by backpropagation,
+        for data that no hyperplane separates.
+    sklearn.linear_model.Perceptron : scikit-learn's perceptron, trained as a
+        linear model by stochastic gradient descent.
 
     Examples
     --------

@@ -27,6 +27,28 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
         The fitted network.
     n_features_in_ : int
         Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit; defined only when X has feature
+        names that are all strings (a pandas DataFrame).
+
+    See Also
+    --------
+    MLPClassifier.hidden_activations : The same features from a fitted network.
+    MLPClassifier.forward : Every layer's pre-activations and activations.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from nnfast import HiddenLayerTransformer, MLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> network = MLPClassifier(hidden_layer_sizes=(32,), max_iter=50, random_state=0)
+    >>> model = make_pipeline(HiddenLayerTransformer(network), KNeighborsClassifier())
+    >>> model.fit(X / 16, y).score(X / 16, y) > 0.9
+    True
+    >>> model[0].transform(X[:3] / 16).shape
+    (3, 32)
     """
 
     _parameter_constraints: dict = {
@@ -79,7 +101,20 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
         return self.estimator_.hidden_activations(X, layer=self.layer)
 
     def get_feature_names_out(self, input_features=None):
-        """Names ``hidden{layer}_{unit}`` of the output features."""
+        """Names of the output features: ``hidden{layer}_{unit}``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored: the output features are hidden units, whatever the input
+            features are called. Present for the scikit-learn API.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects of shape (n_units,)
+            ``hidden{layer}_{unit}`` for each unit of the chosen hidden layer,
+            with layer counted from 0 (a negative ``layer`` resolved).
+        """
         check_is_fitted(self)
         n_hidden = len(self.estimator_.coefs_) - 1
         if n_hidden == 0:

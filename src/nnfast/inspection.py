@@ -32,9 +32,29 @@ _STACKLEVEL = 6
 def diagnose_gradients(history, issued, final=False):
     """Warn about vanishing or exploding gradients from ``history_``'s norms.
 
-    ``issued`` is a set of the warning classes already raised in this fit (each
-    is raised once per fit). With ``final``, a fit shorter than
-    VANISHING_EPOCHS is judged on all its epochs.
+    Called by ``fit`` after every epoch (sgd, adam). Exploding: the last epoch's
+    weight-gradient norm of some layer is non-finite or at least
+    ``EXPLODING_NORM``. Vanishing (networks of three or more layers of weights):
+    the first layer's norm has been below ``VANISHING_RATIO`` times the last
+    layer's for ``VANISHING_EPOCHS`` epochs in a row.
+
+    Parameters
+    ----------
+    history : dict of str to list
+        An estimator's ``history_``; only ``history["weight_grad_norm"]`` (one
+        list of per-layer norms per epoch) is read.
+    issued : set of type
+        The warning classes already raised in this fit; each is raised at most
+        once per fit, and added to the set when it is.
+    final : bool, default=False
+        The fit has ended: a fit shorter than VANISHING_EPOCHS is judged on all
+        its epochs.
+
+    Returns
+    -------
+    None
+        Warns with :class:`nnfast.exceptions.ExplodingGradientWarning` or
+        :class:`nnfast.exceptions.VanishingGradientWarning`.
     """
     norms = history["weight_grad_norm"]
     if not norms:
@@ -94,7 +114,22 @@ def _unit_statistics(activation, values, pre_activation):
 
 
 def summary(estimator, X=None):
-    """A text table of the network's layers (see the estimators' ``summary``)."""
+    """A text table of the network's layers (the estimators' ``summary``).
+
+    Parameters
+    ----------
+    estimator : MLPClassifier or MLPRegressor
+        Fitted or not: without fitting, the table has the hidden layers only.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features), default=None
+        Data to compute activation statistics on, with the dead ReLU units
+        and the saturated logistic/tanh units of each hidden layer (fitted
+        estimators only).
+
+    Returns
+    -------
+    text : str
+        The table; print it.
+    """
     name = type(estimator).__name__
     hidden = estimator.hidden_layer_sizes
     hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
@@ -169,6 +204,11 @@ class LRFinderResult:
         diverged).
     suggested_rate : float
         The rate with the lowest loss.
+
+    See Also
+    --------
+    lr_find : Runs the test and returns this.
+    nnfast.plot.plot_lr_find : Plots it.
     """
 
     rates: np.ndarray
@@ -206,8 +246,23 @@ def lr_find(estimator, X, y, *, start_rate=1e-5, end_rate=1.0, n_rates=30, epoch
 
     Returns
     -------
-    LRFinderResult
+    result : LRFinderResult
         ``rates``, ``losses`` and ``suggested_rate``.
+
+    See Also
+    --------
+    nnfast.plot.plot_lr_find : Plot the losses against the rates.
+    nnfast.schedules : Learning-rate schedules, for the rate during training.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from nnfast import MLPClassifier, lr_find
+    >>> X, y = load_digits(return_X_y=True)
+    >>> result = lr_find(MLPClassifier(random_state=0), X / 16, y, n_rates=8)
+    >>> result.rates.shape, result.losses.shape
+    ((8,), (8,))
+    >>> clf = MLPClassifier(learning_rate_init=result.suggested_rate, random_state=0)
     """
     if estimator.solver not in ("sgd", "adam"):
         raise ValueError("lr_find needs solver='sgd' or 'adam'.")

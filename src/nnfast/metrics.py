@@ -790,7 +790,7 @@ def precision_recall_fscore_support(
         Predicted labels.
     beta : float, default=1.0
         Weight of recall against precision in the F-score.
-    labels : array-like, default=None
+    labels : array-like of shape (n_labels,), default=None
         The labels to score (and their order) when ``average != "binary"``;
         default: all labels present, sorted. For multilabel input, column indices.
     pos_label : int, float, bool or str, default=1
@@ -849,8 +849,34 @@ def fbeta_score(
 ):
     """F-beta score: the weighted harmonic mean of precision and recall.
 
-    Parameters are those of :func:`precision_recall_fscore_support`, with
-    ``average="binary"`` by default and ``beta`` required.
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,), or label indicator array / sparse
+        matrix of shape (n_samples, n_labels)
+        Ground truth labels.
+    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
+        matrix of shape (n_samples, n_labels)
+        Predicted labels.
+    beta : float
+        Weight of recall against precision: beta < 1 favours precision, beta > 1
+        recall.
+    labels : array-like of shape (n_labels,), default=None
+        The labels to score (and their order) when ``average != "binary"``;
+        default: all labels present, sorted. For multilabel input, column indices.
+    pos_label : int, float, bool or str, default=1
+        The class to score when ``average="binary"``; ignored (with a warning)
+        otherwise.
+    average : {"binary", "micro", "macro", "weighted", "samples"} or None, \
+            default="binary"
+        None: scores per label. "binary": the score of ``pos_label`` (binary
+        targets only). "micro": from the summed counts. "macro": the unweighted
+        mean over labels. "weighted": the mean weighted by support. "samples": the
+        mean over samples (multilabel only).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+    zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
+        The value of a score whose denominator is 0; "warn" gives 0.0 and an
+        ``UndefinedMetricWarning``.
 
     Returns
     -------
@@ -876,8 +902,31 @@ def f1_score(
 ):
     """F1 score: the harmonic mean of precision and recall.
 
-    Parameters are those of :func:`precision_recall_fscore_support`, with
-    ``average="binary"`` by default.
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,), or label indicator array / sparse
+        matrix of shape (n_samples, n_labels)
+        Ground truth labels.
+    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
+        matrix of shape (n_samples, n_labels)
+        Predicted labels.
+    labels : array-like of shape (n_labels,), default=None
+        The labels to score (and their order) when ``average != "binary"``;
+        default: all labels present, sorted. For multilabel input, column indices.
+    pos_label : int, float, bool or str, default=1
+        The class to score when ``average="binary"``; ignored (with a warning)
+        otherwise.
+    average : {"binary", "micro", "macro", "weighted", "samples"} or None, \
+            default="binary"
+        None: scores per label. "binary": the score of ``pos_label`` (binary
+        targets only). "micro": from the summed counts. "macro": the unweighted
+        mean over labels. "weighted": the mean weighted by support. "samples": the
+        mean over samples (multilabel only).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+    zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
+        The value of a score whose denominator is 0; "warn" gives 0.0 and an
+        ``UndefinedMetricWarning``.
 
     Returns
     -------
@@ -902,8 +951,31 @@ def precision_score(
 ):
     """Precision: tp / (tp + fp).
 
-    Parameters are those of :func:`precision_recall_fscore_support`, with
-    ``average="binary"`` by default.
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,), or label indicator array / sparse
+        matrix of shape (n_samples, n_labels)
+        Ground truth labels.
+    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
+        matrix of shape (n_samples, n_labels)
+        Predicted labels.
+    labels : array-like of shape (n_labels,), default=None
+        The labels to score (and their order) when ``average != "binary"``;
+        default: all labels present, sorted. For multilabel input, column indices.
+    pos_label : int, float, bool or str, default=1
+        The class to score when ``average="binary"``; ignored (with a warning)
+        otherwise.
+    average : {"binary", "micro", "macro", "weighted", "samples"} or None, \
+            default="binary"
+        None: scores per label. "binary": the score of ``pos_label`` (binary
+        targets only). "micro": from the summed counts. "macro": the unweighted
+        mean over labels. "weighted": the mean weighted by support. "samples": the
+        mean over samples (multilabel only).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+    zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
+        The value of a score whose denominator is 0; "warn" gives 0.0 and an
+        ``UndefinedMetricWarning``.
 
     Returns
     -------
@@ -929,8 +1001,31 @@ def recall_score(
 ):
     """Recall: tp / (tp + fn).
 
-    Parameters are those of :func:`precision_recall_fscore_support`, with
-    ``average="binary"`` by default.
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,), or label indicator array / sparse
+        matrix of shape (n_samples, n_labels)
+        Ground truth labels.
+    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
+        matrix of shape (n_samples, n_labels)
+        Predicted labels.
+    labels : array-like of shape (n_labels,), default=None
+        The labels to score (and their order) when ``average != "binary"``;
+        default: all labels present, sorted. For multilabel input, column indices.
+    pos_label : int, float, bool or str, default=1
+        The class to score when ``average="binary"``; ignored (with a warning)
+        otherwise.
+    average : {"binary", "micro", "macro", "weighted", "samples"} or None, \
+            default="binary"
+        None: scores per label. "binary": the score of ``pos_label`` (binary
+        targets only). "micro": from the summed counts. "macro": the unweighted
+        mean over labels. "weighted": the mean weighted by support. "samples": the
+        mean over samples (multilabel only).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+    zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
+        The value of a score whose denominator is 0; "warn" gives 0.0 and an
+        ``UndefinedMetricWarning``.
 
     Returns
     -------
@@ -1204,8 +1299,24 @@ def root_mean_squared_error(
 ):
     """Root mean squared error: the square root of each output's MSE.
 
-    Parameters and returns are those of :func:`mean_squared_error`; with several
-    outputs the roots are averaged (not the root of the average).
+    With several outputs the roots are averaged (not the root of the average).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth targets.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Predicted targets.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+    multioutput : {"raw_values", "uniform_average"} or array-like of shape \
+            (n_outputs,), default="uniform_average"
+        One error per output, their mean, or their weighted mean.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        An ndarray with ``multioutput="raw_values"``.
     """
     allowed = ("raw_values", "uniform_average")
     if multioutput is None or (isinstance(multioutput, str) and multioutput not in allowed):
@@ -1228,7 +1339,22 @@ def mean_absolute_error(
 ):
     """Mean absolute error.
 
-    Parameters and returns are those of :func:`mean_squared_error`.
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth targets.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Predicted targets.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+    multioutput : {"raw_values", "uniform_average"} or array-like of shape \
+            (n_outputs,), default="uniform_average"
+        One error per output, their mean, or their weighted mean.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        An ndarray with ``multioutput="raw_values"``.
     """
     yt, yp, w, multioutput, dtype = _check_reg_targets(
         y_true, y_pred, sample_weight, multioutput, ("raw_values", "uniform_average")

@@ -78,6 +78,23 @@ def save(model, path):
         plain value (a callable learning_rate, a RandomState random_state).
     NotFittedError
         If the model is not fitted.
+
+    See Also
+    --------
+    load : Read the file back.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import load_iris
+    >>> from nnfast import MLPClassifier, load, save
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = MLPClassifier(solver="lbfgs", max_iter=500, random_state=0).fit(X, y)
+    >>> with tempfile.TemporaryDirectory() as directory:
+    ...     path = os.path.join(directory, "model.npz")
+    ...     save(model, path)
+    ...     bool((load(path).predict(X) == model.predict(X)).all())
+    True
     """
     name = type(model).__name__
     if _ESTIMATORS.get(name) is not type(model):
@@ -235,6 +252,10 @@ def load(path):
         another format or version, inconsistent or non-finite contents).
     OSError
         If the file cannot be opened.
+
+    See Also
+    --------
+    save : Write the file; its example saves and loads a model.
     """
     with open(path, "rb") as f:  # a missing file is an OSError, not a bad file
         try:

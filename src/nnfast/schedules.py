@@ -59,9 +59,42 @@ class TrainingState:
 
 
 class Schedule:
-    """Base class: ``rate(base_rate, state)`` gives the epoch's learning rate."""
+    """Base class: ``rate(base_rate, state)`` gives the epoch's learning rate.
+
+    A subclass stores its settings in ``__init__`` (they make its ``repr``,
+    equality and hash, so that estimators holding it clone and compare) and
+    implements ``rate`` as a pure function of its arguments.
+
+    See Also
+    --------
+    TrainingState : What ``rate`` is given.
+
+    Examples
+    --------
+    >>> from nnfast.schedules import Schedule, TrainingState
+    >>> class Halving(Schedule):
+    ...     def rate(self, base_rate, state):
+    ...         return base_rate / 2 ** state.epoch
+    >>> Halving().rate(0.1, TrainingState(epoch=3, samples_seen=0, max_iter=10))
+    0.0125
+    """
 
     def rate(self, base_rate, state):
+        """The learning rate of the epoch about to run.
+
+        Parameters
+        ----------
+        base_rate : float
+            The estimator's ``learning_rate_init``.
+        state : TrainingState
+            The epoch about to run, samples seen so far, max_iter and the
+            history of the previous epochs.
+
+        Returns
+        -------
+        rate : float
+            The epoch's learning rate: finite and >= 0.
+        """
         raise NotImplementedError
 
     def __repr__(self):
@@ -76,14 +109,30 @@ class Schedule:
 
 
 class Constant(Schedule):
-    """The initial rate throughout."""
+    """The initial rate throughout.
+
+    Examples
+    --------
+    >>> from nnfast.schedules import Constant, TrainingState
+    >>> Constant().rate(0.01, TrainingState(epoch=50, samples_seen=0, max_iter=100))
+    0.01
+    """
 
     def rate(self, base_rate, state):
         return base_rate
 
 
 class InvScaling(Schedule):
-    """scikit-learn's 'invscaling': ``base / (samples_seen + 1) ** power_t``."""
+    """scikit-learn's 'invscaling': ``base / (samples_seen + 1) ** power_t``.
+
+    The first epoch runs at the base rate. As an object it acts on adam too
+    (the string 'invscaling' acts on sgd only, as in scikit-learn).
+
+    Parameters
+    ----------
+    power_t : float, default=0.5
+        The exponent.
+    """
 
     def __init__(self, power_t=0.5):
         self.power_t = power_t
@@ -95,7 +144,21 @@ class InvScaling(Schedule):
 
 
 class Step(Schedule):
-    """Multiply the rate by ``gamma`` every ``step_size`` epochs."""
+    """Multiply the rate by ``gamma`` every ``step_size`` epochs.
+
+    Parameters
+    ----------
+    step_size : int, default=10
+        Epochs between two reductions.
+    gamma : float, default=0.5
+        The factor of each reduction.
+
+    Examples
+    --------
+    >>> from nnfast.schedules import Step, TrainingState
+    >>> [Step(step_size=2, gamma=0.5).rate(1.0, TrainingState(e, 0, 10)) for e in range(5)]
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
 
     def __init__(self, step_size=10, gamma=0.5):
         self.step_size = step_size
@@ -106,7 +169,13 @@ class Step(Schedule):
 
 
 class Exponential(Schedule):
-    """Multiply the rate by ``gamma`` every epoch."""
+    """Multiply the rate by ``gamma`` every epoch: ``base * gamma ** epoch``.
+
+    Parameters
+    ----------
+    gamma : float, default=0.95
+        The factor per epoch.
+    """
 
     def __init__(self, gamma=0.95):
         self.gamma = gamma
@@ -118,7 +187,25 @@ class Exponential(Schedule):
 class Cosine(Schedule):
     """Cosine annealing from the base rate to ``eta_min`` over ``t_max`` epochs
     (default: max_iter), after ``warmup`` epochs of linear warm-up from
-    ``base / warmup`` to the base rate."""
+    ``base / warmup`` to the base rate.
+
+    Parameters
+    ----------
+    t_max : int or None, default=None
+        The epoch at which the rate reaches eta_min (warm-up included) and
+        stays; None: the estimator's max_iter.
+    eta_min : float, default=0.0
+        The final rate.
+    warmup : int, default=0
+        Epochs of linear warm-up: epoch e < warmup runs at
+        ``base * (e + 1) / warmup``.
+
+    Examples
+    --------
+    >>> from nnfast import MLPClassifier
+    >>> from nnfast.schedules import Cosine
+    >>> clf = MLPClassifier(learning_rate=Cosine(warmup=5, eta_min=1e-5))
+    """
 
     def __init__(self, t_max=None, eta_min=0.0, warmup=0):
         self.t_max = t_max
@@ -137,8 +224,23 @@ class Cosine(Schedule):
 class ReduceOnPlateau(Schedule):
     """Multiply the rate by ``factor`` whenever the monitored loss has not
     improved by more than ``threshold`` for ``patience`` epochs, down to
-    ``min_rate``. ``monitor`` is "loss" (training) or "val_loss" (falls back to
-    "loss" when there is no validation data)."""
+    ``min_rate``.
+
+    Parameters
+    ----------
+    factor : float, default=0.2
+        The factor of each reduction.
+    patience : int, default=5
+        Epochs without improvement tolerated before a reduction.
+    threshold : float, default=1e-4
+        The smallest decrease of the monitored loss that counts as an
+        improvement.
+    min_rate : float, default=1e-6
+        The rate is never reduced below this.
+    monitor : {"loss", "val_loss"}, default="loss"
+        The training loss, or the validation loss (which falls back to the
+        training loss when the fit has no validation data).
+    """
 
     def __init__(self, factor=0.2, patience=5, threshold=1e-4, min_rate=1e-6, monitor="loss"):
         self.factor = factor
@@ -163,7 +265,16 @@ class ReduceOnPlateau(Schedule):
 
 
 class FromCallable(Schedule):
-    """A user's function of the epoch (from 0) that returns the rate itself."""
+    """A user's function of the epoch (from 0) that returns the rate itself.
+
+    Estimators wrap a plain callable ``learning_rate`` in this; the base rate
+    is not applied.
+
+    Parameters
+    ----------
+    function : callable
+        ``function(epoch) -> rate``, epoch counting from 0.
+    """
 
     def __init__(self, function):
         self.function = function
