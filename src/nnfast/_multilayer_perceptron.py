@@ -1020,37 +1020,49 @@ _DOC_PARAMS = """
         :mod:`nnfast.schedules`, or a callable ``f(epoch) -> rate`` act on sgd and
         adam alike. The rate of each epoch is recorded in ``history_``.
     learning_rate_init : float, default=0.001
-        Initial learning rate (sgd and adam).
+        Initial learning rate (sgd and adam): the base rate that the schedules
+        scale.
     power_t : float, default=0.5
-        Exponent of 'invscaling'.
+        Exponent of 'invscaling' (sgd): after each epoch the rate becomes
+        ``learning_rate_init / (t_ + 1) ** power_t``.
     max_iter : int, default=200
         Maximum number of epochs (sgd, adam) or iterations (lbfgs).
     shuffle : bool, default=True
         Shuffle the rows every epoch (sgd, adam), with nnfast's C generator.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights (drawn as scikit-learn draws them), the
-        validation split and the C generator used for shuffling.
+        validation split, dropout and the C generator used for shuffling.
     tol : float, default=1e-4
-        Tolerance of the optimization.
+        Minimum improvement. sgd and adam stop when the training loss (with
+        early stopping: the monitored validation figure) has not improved by
+        at least tol for n_iter_no_change epochs; lbfgs stops when the
+        projected gradient is below tol.
     verbose : bool, default=False
-        Print progress.
+        Print the loss of each epoch or iteration (and the validation score)
+        to stdout.
     warm_start : bool, default=False
-        Reuse the previous solution as initialization of the next fit.
+        Start the next fit from the current weights, and append to
+        ``history_``, instead of drawing new initial weights.
     momentum : float, default=0.9
-        Momentum of sgd.
+        Momentum of sgd, in [0, 1].
     nesterovs_momentum : bool, default=True
-        Use Nesterov's momentum with sgd.
+        Use Nesterov's momentum with sgd (when momentum > 0).
     early_stopping : bool, default=False
-        Hold out validation_fraction of the data and stop when its score stops
-        improving; the best weights are restored.
+        Stop training when the validation figure named by ``monitor`` has not
+        improved by at least tol for n_iter_no_change epochs (sgd, adam). The
+        validation set is fit's ``validation_data``, or else a
+        validation_fraction split of the training data (stratified for
+        single-output classifiers). See also restore_best_weights.
     validation_fraction : float, default=0.1
-        Fraction of the data held out when early_stopping is on.
+        Fraction of the training data held out as the validation set when
+        early_stopping is on and fit is given no validation_data.
     beta_1, beta_2 : float, default=0.9, 0.999
-        Adam's decay rates of the first and second moment estimates.
+        Adam's decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float, default=1e-8
         Adam's numerical-stability term.
     n_iter_no_change : int, default=10
-        Epochs without tol improvement before stopping (sgd, adam).
+        Epochs without an improvement of at least tol before stopping (sgd,
+        adam): the patience.
     max_fun : int, default=15000
         Maximum number of loss evaluations (lbfgs).
     dtype : {'float32', 'float64'}, default='float32'
@@ -1092,42 +1104,59 @@ _DOC_PARAMS = """
 _DOC_ATTRIBUTES = """
     Attributes
     ----------
+    coefs_ : list of ndarray, one per layer after the input
+        ``coefs_[i]`` is the weight matrix of shape (n_units_i, n_units_i+1)
+        from layer i to layer i + 1 (layer 0 is the input, with n_features_in_
+        units). Views into one contiguous parameter block in the compute
+        dtype; assigning new arrays is allowed (the block is rebuilt from them).
+    intercepts_ : list of ndarray, one per layer after the input
+        ``intercepts_[i]`` is the bias vector of shape (n_units_i+1,) of layer
+        i + 1; views into the same block.
     loss_ : float
-        The loss at the end of training (last epoch's mean minibatch loss).
+        The training loss at the end of fit, penalty included: the last epoch's
+        mean minibatch loss (sgd, adam) or the final objective (lbfgs).
     best_loss_ : float or None
-        The lowest loss reached (None with early stopping).
+        The lowest training loss of all epochs (sgd, adam); None with
+        early_stopping (see best_validation_score_). Not set by lbfgs.
     loss_curve_ : list of float
-        The loss after each epoch (sgd, adam).
+        The training loss after each epoch (sgd, adam). Not set by lbfgs;
+        ``history_["loss"]`` holds the loss of every lbfgs iteration.
     validation_scores_ : list of float or None
-        The held-out score after each epoch when early_stopping is on.
+        The validation score (accuracy for classifiers, R^2 for regressors)
+        after each epoch, when there is validation data (early_stopping or
+        fit's validation_data); None otherwise. Not set by lbfgs.
     best_validation_score_ : float or None
-        The best held-out score when early_stopping is on.
+        The best of validation_scores_; None without validation data. Not set
+        by lbfgs.
     t_ : int
-        Number of training samples seen by the solver.
-    coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
-        Weight matrices, views into one contiguous parameter block.
-    intercepts_ : list of ndarray of shape (n_fan_out,)
-        Bias vectors, views into the same block.
+        Number of training samples seen by the solver: n_samples per epoch
+        (sgd, adam; 0 with lbfgs).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names seen during fit (when X has string column names).
+        Names of the features seen during fit; defined only when X has feature
+        names that are all strings (a pandas DataFrame).
     n_iter_ : int
-        Number of epochs (sgd, adam) or iterations (lbfgs) run.
+        Number of epochs (sgd, adam) or iterations (lbfgs) the last call to fit
+        ran.
     n_layers_ : int
-        Number of layers, input and output included.
+        Number of layers, input and output included:
+        ``len(hidden_layer_sizes) + 2``.
     n_outputs_ : int
-        Number of outputs.
+        Number of output units.
     out_activation_ : str
-        Output activation: 'softmax', 'logistic', 'identity' or 'exp'.
-    history_ : dict of lists
-        One entry per epoch (sgd, adam; per iteration for lbfgs): 'epoch',
-        'loss' (training), 'val_loss', 'val_score' and 'val_metric' (the
-        monitored metric; NaN without validation data or when monitor is
-        'score' or 'loss'; the validation loss has no penalty term), 'learning_rate',
-        'time' (seconds since the fit started), 'weight_grad_norm' and
-        'bias_grad_norm' (per layer, mean over the epoch's minibatches, before
-        clipping). partial_fit and warm_start append to it.
+        Output activation: 'softmax' (multiclass), 'logistic' (binary and
+        multilabel), 'identity' (regression) or 'exp' (Poisson regression).
+    history_ : dict of str to list
+        One entry per epoch (sgd, adam; per iteration for lbfgs) in each list:
+        'epoch', 'loss' (training), 'val_loss', 'val_score' and 'val_metric'
+        (the monitored metric; NaN without validation data or when monitor is
+        'score' or 'loss'; the validation loss has no penalty term),
+        'learning_rate', 'time' (seconds since the fit started),
+        'weight_grad_norm' and 'bias_grad_norm' (lists of one norm per layer,
+        mean over the epoch's minibatches, before clipping). With lbfgs only
+        'epoch', 'loss' and 'time' are recorded, the rest is NaN. partial_fit
+        and warm_start append to it.
 """
 
 
@@ -1136,9 +1165,12 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         """Multi-layer perceptron classifier trained in C.
 
     A drop-in replacement for ``sklearn.neural_network.MLPClassifier``: the same
-    arguments, attributes and methods, plus ``dtype``. Binary (logistic output),
-    multiclass (softmax) and multilabel (logistic outputs) classification with
-    the log-loss.
+    arguments, attributes and methods, plus nnfast's own (``dtype``, ``init``,
+    ``l1``, ``dropout``, ``clip_norm``, ``clip_value``, ``monitor``,
+    ``restore_best_weights``, ``class_weight``; more activations and
+    learning-rate schedules; ``history_``, ``forward``, ``hidden_activations``,
+    ``summary``). Binary (logistic output), multiclass (softmax) and multilabel
+    (logistic outputs) classification with the log-loss.
 """
         + _DOC_PARAMS
         + """    class_weight : dict, 'balanced' or None, default=None
@@ -1146,8 +1178,17 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         n_samples / (n_classes * count of the class)).
 """
         + _DOC_ATTRIBUTES
-        + """    classes_ : ndarray or list of ndarray of shape (n_classes,)
-        Class labels of each output.
+        + """    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted; for multilabel y (an indicator matrix), the
+        column indices 0 .. n_labels - 1.
+
+    See Also
+    --------
+    MLPRegressor : The same network for regression.
+    Perceptron : One layer of step neurons trained by the perceptron rule.
+    HiddenLayerTransformer : A fitted network's hidden layer as features.
+    nnfast.lr_find : Choose learning_rate_init by a learning-rate range test.
+    sklearn.neural_network.MLPClassifier : The estimator this one replaces.
 
     Examples
     --------
@@ -1400,8 +1441,13 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         """Multi-layer perceptron regressor trained in C.
 
     A drop-in replacement for ``sklearn.neural_network.MLPRegressor``: the same
-    arguments, attributes and methods, plus ``dtype``. Single- and multi-output
-    regression with the (half) squared error or the (half) Poisson deviance.
+    arguments, attributes and methods, plus nnfast's own (``dtype``, ``init``,
+    ``l1``, ``dropout``, ``clip_norm``, ``clip_value``, ``monitor``,
+    ``restore_best_weights``, the absolute-error and Huber losses with
+    ``huber_delta``; more activations and learning-rate schedules;
+    ``history_``, ``forward``, ``hidden_activations``, ``summary``). Single- and
+    multi-output regression with the (half) squared error, the absolute error,
+    the Huber loss or the (half) Poisson deviance.
 
     Unlike scikit-learn (bug #8349), the gradient is the exact gradient of the
     reported loss for several outputs too: the squared error is averaged over
@@ -1421,6 +1467,13 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 """
         + _DOC_ATTRIBUTES
         + """
+    See Also
+    --------
+    MLPClassifier : The same network for classification.
+    HiddenLayerTransformer : A fitted network's hidden layer as features.
+    nnfast.lr_find : Choose learning_rate_init by a learning-rate range test.
+    sklearn.neural_network.MLPRegressor : The estimator this one replaces.
+
     Examples
     --------
     >>> from sklearn.datasets import make_regression
@@ -1575,7 +1628,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
