@@ -595,12 +595,10 @@ def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None):
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Ground truth labels.
-    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Predicted labels.
+    y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Ground truth labels; for multilabel input, a label indicator matrix.
+    y_pred : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Predicted labels; for multilabel input, a label indicator matrix.
     normalize : bool, default=True
         Return the fraction of correct samples; if False, their number (or total
         weight).
@@ -782,12 +780,10 @@ def precision_recall_fscore_support(
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Ground truth labels.
-    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Predicted labels.
+    y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Ground truth labels; for multilabel input, a label indicator matrix.
+    y_pred : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Predicted labels; for multilabel input, a label indicator matrix.
     beta : float, default=1.0
         Weight of recall against precision in the F-score.
     labels : array-like of shape (n_labels,), default=None
@@ -802,8 +798,9 @@ def precision_recall_fscore_support(
         targets only). "micro": from the summed counts. "macro": the unweighted
         mean over labels. "weighted": the mean weighted by support. "samples": the
         mean over samples (multilabel only).
-    warn_for : tuple or set
-        The scores whose zero division warns.
+    warn_for : tuple or set, default=("precision", "recall", "f-score")
+        Which of "precision", "recall" and "f-score" warn when their denominator
+        is 0 and ``zero_division="warn"``; the others are set to 0.0 silently.
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
     zero_division : {"warn", 0.0, 1.0, np.nan}, default="warn"
@@ -851,12 +848,10 @@ def fbeta_score(
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Ground truth labels.
-    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Predicted labels.
+    y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Ground truth labels; for multilabel input, a label indicator matrix.
+    y_pred : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Predicted labels; for multilabel input, a label indicator matrix.
     beta : float
         Weight of recall against precision: beta < 1 favours precision, beta > 1
         recall.
@@ -904,12 +899,10 @@ def f1_score(
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Ground truth labels.
-    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Predicted labels.
+    y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Ground truth labels; for multilabel input, a label indicator matrix.
+    y_pred : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Predicted labels; for multilabel input, a label indicator matrix.
     labels : array-like of shape (n_labels,), default=None
         The labels to score (and their order) when ``average != "binary"``;
         default: all labels present, sorted. For multilabel input, column indices.
@@ -953,12 +946,10 @@ def precision_score(
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Ground truth labels.
-    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Predicted labels.
+    y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Ground truth labels; for multilabel input, a label indicator matrix.
+    y_pred : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Predicted labels; for multilabel input, a label indicator matrix.
     labels : array-like of shape (n_labels,), default=None
         The labels to score (and their order) when ``average != "binary"``;
         default: all labels present, sorted. For multilabel input, column indices.
@@ -1003,12 +994,10 @@ def recall_score(
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Ground truth labels.
-    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Predicted labels.
+    y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Ground truth labels; for multilabel input, a label indicator matrix.
+    y_pred : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Predicted labels; for multilabel input, a label indicator matrix.
     labels : array-like of shape (n_labels,), default=None
         The labels to score (and their order) when ``average != "binary"``;
         default: all labels present, sorted. For multilabel input, column indices.
@@ -1054,12 +1043,10 @@ def classification_report(
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Ground truth labels.
-    y_pred : array-like of shape (n_samples,), or label indicator array / sparse
-        matrix of shape (n_samples, n_labels)
-        Predicted labels.
+    y_true : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Ground truth labels; for multilabel input, a label indicator matrix.
+    y_pred : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_labels)
+        Predicted labels; for multilabel input, a label indicator matrix.
     labels : array-like of shape (n_labels,), default=None
         The labels in the report.
     target_names : array-like of shape (n_labels,), default=None
