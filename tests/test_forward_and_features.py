@@ -338,6 +338,26 @@ def test_feature_names_out_of_a_network_without_hidden_layers_raise():
         t.get_feature_names_out()
 
 
+def test_feature_names_out_check_input_features_against_those_seen_in_fit():
+    pd = pytest.importorskip("pandas")
+    X, y = _classification()
+    n = X.shape[1]
+    network = MLPClassifier(hidden_layer_sizes=(7,), max_iter=5, random_state=0)
+    expected = [f"hidden0_{u}" for u in range(7)]
+
+    unnamed = HiddenLayerTransformer(network).fit(X, y)
+    assert list(unnamed.get_feature_names_out([f"a{i}" for i in range(n)])) == expected, (
+        "n_features_in_ names were not accepted, or changed the output names")
+    with pytest.raises(ValueError, match=f"length equal to number of features \\({n}\\)"):
+        unnamed.get_feature_names_out([f"a{i}" for i in range(n + 1)])
+
+    columns = [f"f{i}" for i in range(n)]
+    named = HiddenLayerTransformer(network).fit(pd.DataFrame(X, columns=columns), y)
+    assert list(named.get_feature_names_out(columns)) == expected
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        named.get_feature_names_out(columns[::-1])
+
+
 def test_pandas_output_uses_the_feature_names():
     pd = pytest.importorskip("pandas")
     X, y = _classification()

@@ -5,7 +5,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 
 class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
@@ -106,16 +106,25 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Ignored: the output features are hidden units, whatever the input
-            features are called. Present for the scikit-learn API.
+            Only checked, not used: the output features are hidden units, whatever
+            the input features are called. If given, it must have
+            ``n_features_in_`` names, equal to ``feature_names_in_`` when fit saw
+            feature names.
 
         Returns
         -------
         feature_names_out : ndarray of str objects of shape (n_units,)
             ``hidden{layer}_{unit}`` for each unit of the chosen hidden layer,
             with layer counted from 0 (a negative ``layer`` resolved).
+
+        Raises
+        ------
+        ValueError
+            If ``input_features`` does not match the features seen in fit, or
+            ``layer`` is not a hidden layer of the network.
         """
         check_is_fitted(self)
+        _check_feature_names_in(self, input_features, generate_names=False)
         n_hidden = len(self.estimator_.coefs_) - 1
         if n_hidden == 0:
             raise ValueError("HiddenLayerTransformer needs a network with a hidden layer.")
