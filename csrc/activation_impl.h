@@ -50,7 +50,7 @@ static inline REAL SFX(softplus)(REAL z)
 #define NNF_SQRT1_2 0.70710678118654752440
 #define NNF_INV_SQRT_2PI 0.39894228040143267794
 
-int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int act, double param,
+NNF_HOT int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int act, double param,
                                 size_t B, size_t OC)
 {
     /* z is (B,OC), bias is (OC), a is (B,OC); param: leaky_relu's slope, elu's alpha */
@@ -102,7 +102,7 @@ int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int act, dou
     return NNF_OK;
 }
 
-int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL *a, int act,
+NNF_HOT int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL *a, int act,
                                  double param, size_t n)
 {
     /* delta, z, a are (n); param as in the forward */

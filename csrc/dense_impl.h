@@ -56,24 +56,35 @@ int SFX(nnf_dense_forward)(REAL *z, REAL *a, const REAL *inp, const REAL *w,
     return SFX(nnf_activation_forward)(a, z, b, act, act_param, B, OC);
 }
 
-/* db (OC) += column sums of dout (B,OC) */
-static void SFX(bias_backward)(REAL *db, const REAL *dout, size_t B, size_t OC)
+/* db (OC) = column sums of dout (B,OC), added to db when accumulate is set */
+static NNF_HOT void SFX(bias_backward)(REAL *restrict db, const REAL *restrict dout, size_t B,
+                                       size_t OC, int accumulate)
 {
+    if (!accumulate) memset(db, 0, OC * sizeof(REAL));
     for (size_t i = 0; i < B; i++) {
         const REAL *dr = dout + i * OC;
         for (size_t j = 0; j < OC; j++) db[j] += dr[j];
     }
 }
 
+/* nnf_dense_backward, writing dw and db (accumulate = 0, as every minibatch of
+ * training does, so the gradient needs no zeroing) or adding to them (1). */
+static int SFX(dense_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
+                               const REAL *inp, const REAL *w, size_t B, size_t C, size_t OC,
+                               int accumulate)
+{
+    int status = SFX(nnf_gemm)(dw, inp, dout, 1, 0, 1, accumulate ? 1 : 0, C, OC, B);
+    if (status != NNF_OK) return status;
+    SFX(bias_backward)(db, dout, B, OC, accumulate);
+    if (dinp == NULL) return NNF_OK;
+    return SFX(nnf_gemm)(dinp, dout, w, 0, 1, 1, 0, B, C, OC);
+}
+
 int SFX(nnf_dense_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
                             const REAL *inp, const REAL *w, size_t B, size_t C, size_t OC)
 {
     /* dout is (B,OC), inp is (B,C), w is (C,OC); dw is (C,OC), db (OC), dinp (B,C) */
-    int status = SFX(nnf_gemm)(dw, inp, dout, 1, 0, 1, 1, C, OC, B);
-    if (status != NNF_OK) return status;
-    SFX(bias_backward)(db, dout, B, OC);
-    if (dinp == NULL) return NNF_OK;
-    return SFX(nnf_gemm)(dinp, dout, w, 0, 1, 1, 0, B, C, OC);
+    return SFX(dense_backward)(dinp, dw, db, dout, inp, w, B, C, OC, 1);
 }
 
 int SFX(nnf_sparse_dense_forward)(REAL *z, REAL *a, const SFX(nnf_data) *data,
@@ -108,6 +119,6 @@ int SFX(nnf_sparse_dense_backward)(REAL *dw, REAL *db, const REAL *dout,
             for (size_t j = 0; j < OC; j++) dwr[j] += v * dr[j];
         }
     }
-    SFX(bias_backward)(db, dout, B, OC);
+    SFX(bias_backward)(db, dout, B, OC, 1);
     return NNF_OK;
 }

@@ -29,6 +29,10 @@ struct SFX(nnf_workspace) {
     size_t n_perm;
     REAL *block;           /* the one allocation behind z, a, drop, mask, delta, grad,
                               yb, swb */
+    struct SFX(nnf_workspace) **helpers; /* (n_helpers) the workspaces of the other
+                              threads of a training team (train_impl.h), made on
+                              first use, each for helper_capacity rows */
+    size_t n_helpers, helper_capacity;
 };
 
 void SFX(nnf_workspace_free)(SFX(nnf_workspace) *ws)
@@ -49,6 +53,8 @@ void SFX(nnf_workspace_free)(SFX(nnf_workspace) *ws)
     free(ws->xb);
     free(ws->rows);
     free(ws->perm);
+    for (size_t i = 0; i < ws->n_helpers; i++) SFX(nnf_workspace_free)(ws->helpers[i]);
+    free(ws->helpers);
     free(ws);
 }
 
@@ -176,10 +182,11 @@ static int SFX(forward_batch)(SFX(nnf_workspace) *ws, const REAL *params, const 
     return status;
 }
 
-/* Backward from the output delta in delta[0] (B,O): accumulates every layer's
- * weight and bias gradient into ws->grad. */
+/* Backward from the output delta in delta[0] (B,O): writes every layer's weight
+ * and bias gradient into ws->grad, or adds them to it when accumulate is set. */
 static int SFX(backward_batch)(SFX(nnf_workspace) *ws, const REAL *params,
-                               const SFX(nnf_data) *data, const size_t *rows, size_t B)
+                               const SFX(nnf_data) *data, const size_t *rows, size_t B,
+                               int accumulate)
 {
     size_t L = ws->n_layers;
     REAL *dout = ws->delta[0], *dinp = ws->delta[1];
@@ -187,11 +194,16 @@ static int SFX(backward_batch)(SFX(nnf_workspace) *ws, const REAL *params,
         const REAL *w = params + ws->w_off[l];
         REAL *dw = ws->grad + ws->w_off[l], *db = ws->grad + ws->b_off[l];
         int status;
-        if (l == 0 && ws->h[0] == NULL)
+        if (l == 0 && ws->h[0] == NULL) {
+            if (!accumulate) {
+                memset(dw, 0, ws->units[0] * ws->units[1] * sizeof(REAL));
+                memset(db, 0, ws->units[1] * sizeof(REAL));
+            }
             status = SFX(nnf_sparse_dense_backward)(dw, db, dout, data, rows, B, ws->units[1]);
-        else
-            status = SFX(nnf_dense_backward)(l > 0 ? dinp : NULL, dw, db, dout, ws->h[l], w,
-                                             B, ws->units[l], ws->units[l + 1]);
+        } else {
+            status = SFX(dense_backward)(l > 0 ? dinp : NULL, dw, db, dout, ws->h[l], w, B,
+                                         ws->units[l], ws->units[l + 1], accumulate);
+        }
         if (status != NNF_OK) return status;
         if (l == 0) break;
         size_t n = B * ws->units[l];
@@ -232,21 +244,123 @@ static int SFX(forward_chunk)(SFX(nnf_workspace) *ws, const REAL *params,
     return SFX(forward_batch)(ws, params, x, data, *rows, B, NULL);
 }
 
+/* ws->xb, the gathered input of up to ws->capacity rows of F features. */
+static int SFX(ensure_xb)(SFX(nnf_workspace) *ws, size_t F)
+{
+    if (ws->xb == NULL) ws->xb = malloc((ws->capacity * F + 1) * sizeof(REAL));
+    return ws->xb == NULL ? NNF_ENOMEM : NNF_OK;
+}
+
+/* ws->helpers: n workspaces of the same network for `capacity` rows each. */
+static int SFX(ensure_helpers)(SFX(nnf_workspace) *ws, size_t n, size_t capacity)
+{
+    if (ws->n_helpers >= n && ws->helper_capacity >= capacity) return NNF_OK;
+    for (size_t i = 0; i < ws->n_helpers; i++) SFX(nnf_workspace_free)(ws->helpers[i]);
+    free(ws->helpers);
+    ws->n_helpers = 0;
+    ws->helpers = calloc(n, sizeof(*ws->helpers));
+    if (ws->helpers == NULL) return NNF_ENOMEM;
+    nnf_arch arch = {ws->n_layers, ws->units, ws->activation, ws->act_param,
+                     ws->dropout, ws->loss, ws->loss_param};
+    for (; ws->n_helpers < n; ws->n_helpers++) {
+        SFX(nnf_workspace) *h = SFX(nnf_workspace_new)(&arch, capacity);
+        if (h == NULL) return NNF_ENOMEM;
+        ws->helpers[ws->n_helpers] = h;
+    }
+    ws->helper_capacity = capacity;
+    return NNF_OK;
+}
+
+/* 1 when every value of x (n) is finite: x * 0 is 0 for those, NaN otherwise */
+static NNF_HOT int SFX(all_finite)(const REAL *x, size_t n)
+{
+    REAL acc = 0;
+#pragma omp simd reduction(+ : acc)
+    for (size_t i = 0; i < n; i++) acc += x[i] * 0;
+    return acc == 0;
+}
+
+/* out rows [start, start + B) of nnf_predict, with ws's buffers */
+static int SFX(predict_chunk)(REAL *out, SFX(nnf_workspace) *ws, const REAL *params,
+                              const SFX(nnf_data) *data, size_t start, size_t B)
+{
+    size_t L = ws->n_layers, O = ws->units[L];
+    int finite = SFX(is_sparse)(data)
+        ? SFX(all_finite)(data->X_data + data->X_indptr[start],
+                          (size_t)(data->X_indptr[start + B] - data->X_indptr[start]))
+        : SFX(all_finite)(data->X + start * data->n_features, B * data->n_features);
+    if (!finite) return NNF_EINPUT;
+    const size_t *rows;
+    int status = SFX(forward_chunk)(ws, params, data, start, B, &rows);
+    if (status != NNF_OK) return status;
+    return SFX(nnf_activation_forward)(out + start * O, ws->z[L], NULL,
+                                       ws->activation[L - 1], 0, B, O);
+}
+
+/* Chunks of ws->capacity rows handed out to the threads of a prediction in turn. */
+typedef struct {
+    REAL *out;
+    const REAL *params;
+    const SFX(nnf_data) *data;
+    SFX(nnf_workspace) *ws[NNF_MAX_THREADS];
+    size_t n_chunks, chunk_rows;
+    size_t next;  /* the next chunk to take (atomic) */
+    int status;   /* the first error (atomic) */
+} SFX(predict_job);
+
+typedef struct {
+    SFX(predict_job) *job;
+    size_t index;
+} SFX(predict_member);
+
+static void *SFX(predict_worker)(void *arg)
+{
+    SFX(predict_member) *member = arg;
+    SFX(predict_job) *job = member->job;
+    size_t N = job->data->n_samples;
+    for (;;) {
+        size_t c = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
+        if (c >= job->n_chunks || __atomic_load_n(&job->status, __ATOMIC_RELAXED)) break;
+        size_t start = c * job->chunk_rows;
+        size_t B = N - start < job->chunk_rows ? N - start : job->chunk_rows;
+        int status = SFX(predict_chunk)(job->out, job->ws[member->index], job->params,
+                                        job->data, start, B);
+        if (status != NNF_OK) {
+            int ok = NNF_OK;
+            __atomic_compare_exchange_n(&job->status, &ok, status, 0, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED);
+            break;
+        }
+    }
+    return NULL;
+}
+
 int SFX(nnf_predict)(REAL *out, SFX(nnf_workspace) *ws, const REAL *params,
-                     const SFX(nnf_data) *data)
+                     const SFX(nnf_data) *data, size_t n_threads)
 {
     /* X of data is (N,F); out is (N,O) */
-    size_t N = data->n_samples, L = ws->n_layers, O = ws->units[L];
-    for (size_t start = 0; start < N; start += ws->capacity) {
-        size_t B = N - start < ws->capacity ? N - start : ws->capacity;
-        const size_t *rows;
-        int status = SFX(forward_chunk)(ws, params, data, start, B, &rows);
-        if (status == NNF_OK)
-            status = SFX(nnf_activation_forward)(out + start * O, ws->z[L], NULL,
-                                                 ws->activation[L - 1], 0, B, O);
-        if (status != NNF_OK) return status;
+    size_t N = data->n_samples;
+    SFX(predict_job) job = {out, params, data, {ws}, (N + ws->capacity - 1) / ws->capacity,
+                            ws->capacity, 0, NNF_OK};
+    size_t T = n_threads < job.n_chunks ? n_threads : job.n_chunks;
+    if (T > NNF_MAX_THREADS) T = NNF_MAX_THREADS;
+    if (T < 1) T = 1;
+    if (T > 1 && SFX(ensure_helpers)(ws, T - 1, ws->capacity) != NNF_OK) T = 1;
+    pthread_t threads[NNF_MAX_THREADS];
+    SFX(predict_member) members[NNF_MAX_THREADS];
+    size_t started = 1;
+    for (; started < T; started++) {
+        job.ws[started] = ws->helpers[started - 1];
+        members[started].job = &job;
+        members[started].index = started;
+        if (pthread_create(&threads[started], NULL, SFX(predict_worker), &members[started]))
+            break;
     }
-    return NNF_OK;
+    members[0].job = &job;
+    members[0].index = 0;
+    SFX(predict_worker)(&members[0]);
+    for (size_t t = 1; t < started; t++) pthread_join(threads[t], NULL);
+    return job.status;
 }
 
 int SFX(nnf_forward_all)(REAL **out, SFX(nnf_workspace) *ws, const REAL *params,
@@ -298,7 +412,7 @@ int SFX(nnf_loss_grad)(REAL *grad, double *loss, SFX(nnf_workspace) *ws,
             status = SFX(nnf_output_loss)(grad ? ws->delta[0] : NULL, ws->a[L], &part, ws->z[L],
                                           data->Y + start * O, sw, ws->loss, ws->loss_param,
                                           1.0 / norm, B, O);
-        if (status == NNF_OK && grad) status = SFX(backward_batch)(ws, params, data, rows, B);
+        if (status == NNF_OK && grad) status = SFX(backward_batch)(ws, params, data, rows, B, 1);
         if (status != NNF_OK) return status;
         total += part;
     }

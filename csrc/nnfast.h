@@ -28,8 +28,9 @@ enum nnf_status {
     NNF_EINVAL = 2,        /* a size does not fit (e.g. above the BLAS int range) */
     NNF_EINTERRUPTED = 3,  /* the caller's check function asked to stop */
     NNF_ENOBLAS = 4,       /* nnf_set_blas was never called */
-    NNF_ENONFINITE = 5     /* a loss or gradient was NaN or infinite; the step that
+    NNF_ENONFINITE = 5,    /* a loss or gradient was NaN or infinite; the step that
                               would have applied it was not taken */
+    NNF_EINPUT = 6         /* an input value was NaN or infinite */
 };
 
 /* Activations. EXP and SOFTMAX are output activations only; STEP (the
@@ -134,6 +135,12 @@ typedef struct {
                                  of each layer's weight-gradient norm (first L) and
                                  bias-gradient norm (next L), before clipping */
 } nnf_epoch_stats;
+
+/* Threads sharing a minibatch in nnf_train_epoch: at most NNF_MAX_THREADS, and
+ * each with at least NNF_MIN_ROWS_PER_THREAD rows (fewer and the split costs
+ * more than it saves). */
+#define NNF_MAX_THREADS 64
+#define NNF_MIN_ROWS_PER_THREAD 16
 
 /* Called between minibatches; nonzero stops training (Ctrl-C). */
 typedef int (*nnf_check_fn)(void *ctx);

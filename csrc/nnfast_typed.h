@@ -97,9 +97,12 @@ typedef struct NNF_SFX(nnf_workspace) NNF_SFX(nnf_workspace);
 NNF_SFX(nnf_workspace) *NNF_SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity);
 void NNF_SFX(nnf_workspace_free)(NNF_SFX(nnf_workspace) *ws);
 
-/* out (N,O) = the network's output activations on data's X. */
+/* out (N,O) = the network's output activations on data's X, in chunks of the
+ * workspace's capacity rows shared by up to n_threads threads (the caller should
+ * keep BLAS to one thread meanwhile). NNF_EINPUT if a value of X is NaN or
+ * infinite (out is then partly written). */
 int NNF_SFX(nnf_predict)(NNF_REAL *out, NNF_SFX(nnf_workspace) *ws, const NNF_REAL *params,
-                         const NNF_SFX(nnf_data) *data);
+                         const NNF_SFX(nnf_data) *data, size_t n_threads);
 
 /* Every layer's pre-activation z_l and activation a_l (l = 1..L, a_L the output
  * activation) for data's rows, no dropout. out[2l-2] is z_l (N,units[l]) and
@@ -116,14 +119,18 @@ int NNF_SFX(nnf_loss_grad)(NNF_REAL *grad, double *loss, NNF_SFX(nnf_workspace) 
                            double alpha, double l1);
 
 /* One epoch of minibatch training: (shuffle) -> per batch: gather -> forward
- * (with dropout) -> zero grad -> backward -> clip -> optimizer step. params (P) and
- * opt_state (P for sgd's velocity, 2P for adam's m then v) are updated in place,
- * rng and opt->t advance. check is called between minibatches; when it returns
- * nonzero the epoch stops after the current update and NNF_EINTERRUPTED is
- * returned. A non-finite loss or gradient stops the epoch before its update with
- * NNF_ENONFINITE, so params stay finite. */
+ * (with dropout) -> backward -> clip -> optimizer step. params (P) and opt_state
+ * (P for sgd's velocity, 2P for adam's m then v) are updated in place, rng and
+ * opt->t advance. Up to n_threads threads share each minibatch (its rows split
+ * between them, at least 16 rows each); the result depends on the number of
+ * threads used only through the order of a sum (and the dropout draws), and is
+ * the same on every run for the same n_threads. check is called between
+ * minibatches by the calling thread; when it returns nonzero the epoch stops
+ * after the current update and NNF_EINTERRUPTED is returned. A non-finite loss
+ * or gradient stops the epoch before its update with NNF_ENONFINITE, so params
+ * stay finite. */
 int NNF_SFX(nnf_train_epoch)(NNF_REAL *params, NNF_REAL *opt_state, nnf_optimizer *opt,
                              uint64_t rng[4], nnf_epoch_stats *stats,
                              NNF_SFX(nnf_workspace) *ws, const NNF_SFX(nnf_data) *data,
-                             size_t batch_size, int shuffle,
+                             size_t batch_size, int shuffle, size_t n_threads,
                              nnf_check_fn check, void *check_ctx);

@@ -9,42 +9,65 @@ static inline REAL SFX(soft_threshold)(REAL w, REAL shrink)
     return w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0);
 }
 
-/* params[i] for i in [begin, end) with gradient grad + lam * params */
-static void SFX(sgd_range)(REAL *params, REAL *velocity, const REAL *grad, REAL eta,
-                           REAL mu, int nesterov, REAL lam, REAL l1, size_t begin,
-                           size_t end)
+/* One step over params[begin, end) with gradient grad + lam * params; penalty
+ * (when non-NULL) receives the sum of squares and of absolute values of those
+ * params before the step: one pass over memory for both. */
+static NNF_HOT void SFX(sgd_range)(REAL *restrict params, REAL *restrict velocity,
+                                   const REAL *restrict grad, REAL eta, REAL mu,
+                                   int nesterov, REAL lam, REAL l1, size_t begin,
+                                   size_t end, double penalty[2])
 {
+    double ss = 0, sa = 0;
+    const REAL shrink = eta * l1;
+#pragma omp simd reduction(+ : ss, sa)
     for (size_t i = begin; i < end; i++) {
-        REAL g = grad[i] + lam * params[i];
+        REAL p = params[i];
+        ss += (double)p * (double)p;
+        sa += fabs((double)p);
+        REAL g = grad[i] + lam * p;
         REAL vel = mu * velocity[i] - eta * g;
         velocity[i] = vel;
-        params[i] += nesterov ? mu * vel - eta * g : vel;
+        p += nesterov ? mu * vel - eta * g : vel;
+        params[i] = l1 > 0 ? SFX(soft_threshold)(p, shrink) : p;
     }
-    if (l1 > 0)
-        for (size_t i = begin; i < end; i++) params[i] = SFX(soft_threshold)(params[i], eta * l1);
+    if (penalty) {
+        penalty[0] = ss;
+        penalty[1] = sa;
+    }
 }
 
-static void SFX(adam_range)(REAL *params, REAL *m, REAL *v, const REAL *grad, REAL step,
-                            REAL b1, REAL b2, REAL eps, REAL lam, REAL l1, size_t begin,
-                            size_t end)
+static NNF_HOT void SFX(adam_range)(REAL *restrict params, REAL *restrict m,
+                                    REAL *restrict v, const REAL *restrict grad, REAL step,
+                                    REAL b1, REAL b2, REAL eps, REAL lam, REAL l1,
+                                    size_t begin, size_t end, double penalty[2])
 {
+    double ss = 0, sa = 0;
+    /* with L1, each entry's own step size, as in proximal Adam */
+#pragma omp simd reduction(+ : ss, sa)
     for (size_t i = begin; i < end; i++) {
-        REAL g = grad[i] + lam * params[i];
+        REAL p = params[i];
+        ss += (double)p * (double)p;
+        sa += fabs((double)p);
+        REAL g = grad[i] + lam * p;
         REAL mi = b1 * m[i] + (1 - b1) * g;
         REAL vi = b2 * v[i] + (1 - b2) * g * g;
         m[i] = mi;
         v[i] = vi;
-        params[i] -= step * mi / (R_SQRT(vi) + eps);
+        REAL denom = R_SQRT(vi) + eps;
+        p -= step * mi / denom;
+        params[i] = l1 > 0 ? SFX(soft_threshold)(p, step * l1 / denom) : p;
     }
-    if (l1 > 0) /* each entry's own step size, as in proximal Adam */
-        for (size_t i = begin; i < end; i++)
-            params[i] = SFX(soft_threshold)(params[i], step * l1 / (R_SQRT(v[i]) + eps));
+    if (penalty) {
+        penalty[0] = ss;
+        penalty[1] = sa;
+    }
 }
 
 /* penalty[0] = sum of squares, penalty[1] = sum of absolute values of x (n) */
-static void SFX(penalty_sums)(double penalty[2], const REAL *x, size_t n)
+static NNF_HOT void SFX(penalty_sums)(double penalty[2], const REAL *x, size_t n)
 {
     double ss = 0, sa = 0;
+#pragma omp simd reduction(+ : ss, sa)
     for (size_t i = 0; i < n; i++) {
         ss += (double)x[i] * (double)x[i];
         sa += fabs((double)x[i]);
@@ -58,11 +81,10 @@ int SFX(nnf_sgd_step)(REAL *params, REAL *velocity, double penalty[2], const REA
                       size_t P, size_t n_decay)
 {
     /* params, velocity, grad are (P); the first n_decay params are weights */
-    SFX(penalty_sums)(penalty, params, n_decay);
     SFX(sgd_range)(params, velocity, grad, (REAL)lr, (REAL)momentum, nesterov, (REAL)l2,
-                   (REAL)l1, 0, n_decay);
+                   (REAL)l1, 0, n_decay, penalty);
     SFX(sgd_range)(params, velocity, grad, (REAL)lr, (REAL)momentum, nesterov, 0, 0,
-                   n_decay, P);
+                   n_decay, P, NULL);
     return NNF_OK;
 }
 
@@ -72,17 +94,17 @@ int SFX(nnf_adam_step)(REAL *params, REAL *m, REAL *v, double penalty[2], const 
 {
     /* params, m, v, grad are (P); the first n_decay params are weights */
     REAL step = (REAL)(lr * sqrt(1 - pow(beta_2, (double)t)) / (1 - pow(beta_1, (double)t)));
-    SFX(penalty_sums)(penalty, params, n_decay);
     SFX(adam_range)(params, m, v, grad, step, (REAL)beta_1, (REAL)beta_2, (REAL)epsilon,
-                    (REAL)l2, (REAL)l1, 0, n_decay);
+                    (REAL)l2, (REAL)l1, 0, n_decay, penalty);
     SFX(adam_range)(params, m, v, grad, step, (REAL)beta_1, (REAL)beta_2, (REAL)epsilon, 0,
-                    0, n_decay, P);
+                    0, n_decay, P, NULL);
     return NNF_OK;
 }
 
-static double SFX(sum_sq)(const REAL *x, size_t n)
+static NNF_HOT double SFX(sum_sq)(const REAL *x, size_t n)
 {
     double ss = 0;
+#pragma omp simd reduction(+ : ss)
     for (size_t i = 0; i < n; i++) ss += (double)x[i] * (double)x[i];
     return ss;
 }

@@ -66,13 +66,19 @@ def test_class_weight_multiplies_sample_weight():
 
 
 def test_balanced_class_weight_raises_minority_recall():
-    X, y = _imbalanced(n_classes=2, random_state=3)
+    # Over several data sets: on one of them alone, an optimizer's path can tie.
     params = dict(hidden_layer_sizes=(8,), solver="lbfgs", alpha=1.0, max_iter=200,
                   random_state=0)
-    plain = MLPClassifier(**params).fit(X, y)
-    balanced = MLPClassifier(class_weight="balanced", **params).fit(X, y)
-    recalls = [recall_score(y, m.predict(X), pos_label=1) for m in (plain, balanced)]
-    assert recalls[1] > recalls[0], f"minority recall plain/balanced: {recalls}"
+    recalls = []
+    for data_seed in range(5):
+        X, y = _imbalanced(n_classes=2, random_state=data_seed)
+        plain = MLPClassifier(**params).fit(X, y)
+        balanced = MLPClassifier(class_weight="balanced", **params).fit(X, y)
+        recalls.append([recall_score(y, m.predict(X), pos_label=1) for m in (plain, balanced)])
+    recalls = np.array(recalls)
+    assert (recalls[:, 1] >= recalls[:, 0]).all(), f"minority recall plain/balanced: {recalls}"
+    assert recalls[:, 1].mean() > recalls[:, 0].mean() + 0.02, (
+        f"minority recall plain/balanced: {recalls}")
 
 
 def test_balanced_class_weight_with_partial_fit_raises():

@@ -3,7 +3,11 @@ from libc.stdint cimport int64_t, uint64_t
 
 cdef extern from "nnfast.h" nogil:
     enum nnf_status:
-        NNF_OK, NNF_ENOMEM, NNF_EINVAL, NNF_EINTERRUPTED, NNF_ENOBLAS, NNF_ENONFINITE
+        NNF_OK, NNF_ENOMEM, NNF_EINVAL, NNF_EINTERRUPTED, NNF_ENOBLAS, NNF_ENONFINITE,
+        NNF_EINPUT
+
+    const int NNF_MAX_THREADS
+    const int NNF_MIN_ROWS_PER_THREAD
 
     ctypedef int nnf_blas_int
     ctypedef void (*nnf_sgemm_fn)(char *transa, char *transb, nnf_blas_int *m,
@@ -151,9 +155,9 @@ cdef extern from "nnfast.h" nogil:
     void nnf_workspace_free_f32(nnf_workspace_f32 *ws)
     void nnf_workspace_free_f64(nnf_workspace_f64 *ws)
     int nnf_predict_f32(float *out, nnf_workspace_f32 *ws, const float *params,
-                        const nnf_data_f32 *data)
+                        const nnf_data_f32 *data, size_t n_threads)
     int nnf_predict_f64(double *out, nnf_workspace_f64 *ws, const double *params,
-                        const nnf_data_f64 *data)
+                        const nnf_data_f64 *data, size_t n_threads)
     int nnf_forward_all_f32(float **out, nnf_workspace_f32 *ws, const float *params,
                             const nnf_data_f32 *data)
     int nnf_forward_all_f64(double **out, nnf_workspace_f64 *ws, const double *params,
@@ -167,8 +171,8 @@ cdef extern from "nnfast.h" nogil:
     int nnf_train_epoch_f32(float *params, float *opt_state, nnf_optimizer *opt,
                             uint64_t *rng, nnf_epoch_stats *stats, nnf_workspace_f32 *ws,
                             const nnf_data_f32 *data, size_t batch_size, int shuffle,
-                            nnf_check_fn check, void *check_ctx)
+                            size_t n_threads, nnf_check_fn check, void *check_ctx)
     int nnf_train_epoch_f64(double *params, double *opt_state, nnf_optimizer *opt,
                             uint64_t *rng, nnf_epoch_stats *stats, nnf_workspace_f64 *ws,
                             const nnf_data_f64 *data, size_t batch_size, int shuffle,
-                            nnf_check_fn check, void *check_ctx)
+                            size_t n_threads, nnf_check_fn check, void *check_ctx)

@@ -9,7 +9,9 @@ every C call that may take long, and turns C status codes into Python exceptions
 import numpy as np
 
 from libc.stdint cimport int64_t, uint64_t
+from libc.math cimport isfinite
 from libc.string cimport memset
+from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 cimport scipy.linalg.cython_blas as blas
 
 from nnfast._core cimport *
@@ -36,10 +38,18 @@ LOSSES = {
     "absolute_error": 4, "huber": 5,
 }
 SOLVERS = {"sgd": 0, "adam": 1}
+# Threads that share a training minibatch: at most MAX_THREADS, each with at
+# least MIN_ROWS_PER_THREAD rows (csrc/nnfast.h).
+MAX_THREADS = NNF_MAX_THREADS
+MIN_ROWS_PER_THREAD = NNF_MIN_ROWS_PER_THREAD
 
 
 class NonFiniteError(FloatingPointError):
     """A loss or gradient became NaN or infinite; the update was not applied."""
+
+
+class NonFiniteInputError(ValueError):
+    """An input value is NaN or infinite."""
 
 
 cdef double _param(str act, param) except? -1:
@@ -60,6 +70,8 @@ cdef int _check(int status) except -1:
         raise RuntimeError("nnfast: the BLAS pointers were not set")
     if status == NNF_ENONFINITE:
         raise NonFiniteError("nnfast: the loss or gradient became NaN or infinite")
+    if status == NNF_EINPUT:
+        raise NonFiniteInputError("Input X contains NaN or infinity.")
     if status == NNF_EINVAL:
         raise ValueError("nnfast: a size is out of the range the C core supports")
     raise RuntimeError(f"nnfast: C core returned status {status}")
@@ -391,28 +403,31 @@ cdef int _check_csr(data, indices, indptr, n, f) except -1:
 
 
 cdef _Data _make_data(X, Y, sample_weight, object dtype):
-    """X: C-contiguous 2-D array or CSR matrix of `dtype`; Y: (N,O) or None."""
+    """X: C-contiguous 2-D array or CSR matrix of `dtype`; Y: (N,O) or None.
+    (Written for one-row predictions too: no Python-level call is spent on a
+    dense X beyond what the checks need.)"""
     cdef _Data d = _Data()
-    refs = [X, Y, sample_weight]
+    cdef bint f32 = dtype.itemsize == 4
+    refs = (X, Y, sample_weight)
     n, f = X.shape
-    if hasattr(X, "indptr"):
+    if not isinstance(X, np.ndarray):  # CSR
         data = np.ascontiguousarray(X.data, dtype=dtype)
         indices = np.ascontiguousarray(X.indices, dtype=np.int64)
         indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
         _check_csr(data, indices, indptr, n, f)
-        refs += [data, indices, indptr]
-        if dtype == np.float32:
+        refs += (data, indices, indptr)
+        if f32:
             _fill_csr[float](d, data, indices, indptr)
         else:
             _fill_csr[double](d, data, indices, indptr)
-    elif dtype == np.float32:
+    elif f32:
         _fill_dense[float](d, X)
     else:
         _fill_dense[double](d, X)
     if Y is not None:
         if Y.shape[0] != n:
             raise ValueError("nnfast: X and Y differ in rows")
-        if dtype == np.float32:
+        if f32:
             _fill_targets[float](d, Y, sample_weight)
         else:
             _fill_targets[double](d, Y, sample_weight)
@@ -424,15 +439,46 @@ cdef _Data _make_data(X, Y, sample_weight, object dtype):
 
 # ---------------------------------------------------------------- the network
 
+# Seconds between two looks at Python's signal handlers during an epoch: taking
+# the GIL after every minibatch would cost more than the minibatch on small
+# networks, and serialise fits running in several threads.
+cdef double CHECK_INTERVAL = 0.005
+
+cdef struct _CheckContext:
+    void *pending        # a list: what a signal handler raised
+    double next_check    # monotonic seconds
+
+
+cdef double _monotonic() noexcept nogil:
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return ts.tv_sec + 1e-9 * ts.tv_nsec
+
+
 cdef int _check_signals(void *ctx) noexcept nogil:
-    """Between minibatches: run Python's signal handlers; remember what they raise."""
+    """Between minibatches, at most every CHECK_INTERVAL seconds: run Python's
+    signal handlers; remember what they raise."""
+    cdef _CheckContext *c = <_CheckContext *>ctx
+    cdef double now = _monotonic()
+    if now < c.next_check:
+        return 0
+    c.next_check = now + CHECK_INTERVAL
     with gil:
         try:
             PyErr_CheckSignals()
         except BaseException as exc:
-            (<list>ctx).append(exc)
+            (<list>c.pending).append(exc)
             return 1
     return 0
+
+
+cdef bint _all_finite(const real[:, ::1] a) noexcept nogil:
+    cdef Py_ssize_t i, j
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if not isfinite(a[i, j]):
+                return False
+    return True
 
 
 cdef class Network:
@@ -520,14 +566,20 @@ cdef class Network:
         return _make_data(X, Y, sample_weight, self.dtype)
 
     cdef int _check_params(self, params) except -1:
-        if params.dtype != self.dtype or params.shape != (self.n_params,):
+        dtype = params.dtype
+        # (NumPy's dtypes of the native float types are singletons: `is` first)
+        if ((dtype is not self.dtype and dtype != self.dtype) or params.ndim != 1
+                or params.shape[0] != self.n_params):
             raise ValueError("Network: parameter block has the wrong dtype or size")
         if not params.flags.c_contiguous:
             raise ValueError("Network: parameter block must be contiguous")
         return 0
 
-    def predict(self, params, X):
-        """The output activations (N, O) for X (dense C-contiguous or CSR)."""
+    def predict(self, params, X, size_t n_threads=1, bint finite=False):
+        """The output activations (N, O) for X (dense C-contiguous or CSR), in
+        chunks of `capacity` rows shared by up to n_threads threads (keep BLAS
+        to one thread meanwhile). NonFiniteInputError if X holds NaN or inf;
+        with `finite`, NonFiniteError if an output is NaN or inf."""
         self._check_params(params)
         cdef _Data d = self._data(X, None, None)
         out = np.empty((X.shape[0], self.units[self.arch.n_layers]), dtype=self.dtype)
@@ -540,13 +592,15 @@ cdef class Network:
             p32 = params
             o32 = out
             with nogil:
-                status = nnf_predict_f32(_p2(o32), self.ws32, &p32[0], &d.d32)
+                status = nnf_predict_f32(_p2(o32), self.ws32, &p32[0], &d.d32, n_threads)
         else:
             p64 = params
             o64 = out
             with nogil:
-                status = nnf_predict_f64(_p2(o64), self.ws64, &p64[0], &d.d64)
+                status = nnf_predict_f64(_p2(o64), self.ws64, &p64[0], &d.d64, n_threads)
         _check(status)
+        if finite and not (_all_finite(o32) if self.ws32 != NULL else _all_finite(o64)):
+            raise NonFiniteError("nnfast: an output is NaN or infinite")
         return out
 
     def forward_all(self, params, X):
@@ -615,8 +669,12 @@ cdef class Network:
                     double momentum=0.9, bint nesterov=True, double beta_1=0.9,
                     double beta_2=0.999, double epsilon=1e-8, double alpha=0.0,
                     double l1=0.0, double clip_norm=0.0, double clip_value=0.0,
-                    int64_t t=0, grad_norms=None, bint interruptible=True):
+                    int64_t t=0, grad_norms=None, bint interruptible=True,
+                    size_t n_threads=1):
         """One epoch of minibatch training, GIL released.
+
+        Up to n_threads threads share each minibatch (see nnf_train_epoch); the
+        caller should keep BLAS to one thread meanwhile.
 
         Updates params, opt_state, rng_state and grad_norms (2L floats, or None)
         in place. Returns (loss_sum, n_seen, n_batches, t). If a signal handler
@@ -658,7 +716,12 @@ cdef class Network:
             if norms.shape[0] != 2 * self.arch.n_layers:
                 raise ValueError("Network: grad_norms must hold 2 floats per layer")
             stats.grad_norms = &norms[0]
+        if n_threads < 1:
+            raise ValueError("Network: n_threads must be at least 1")
         cdef list pending = []
+        cdef _CheckContext check_ctx
+        check_ctx.pending = <void *>pending
+        check_ctx.next_check = _monotonic() + CHECK_INTERVAL
         cdef nnf_check_fn check = NULL
         if interruptible:
             check = _check_signals
@@ -670,15 +733,15 @@ cdef class Network:
             s32 = opt_state
             with nogil:
                 status = nnf_train_epoch_f32(&p32[0], &s32[0], &opt, &rng_state[0], &stats,
-                                             self.ws32, &d.d32, batch_size, shuffle, check,
-                                             <void *>pending)
+                                             self.ws32, &d.d32, batch_size, shuffle, n_threads,
+                                             check, &check_ctx)
         else:
             p64 = params
             s64 = opt_state
             with nogil:
                 status = nnf_train_epoch_f64(&p64[0], &s64[0], &opt, &rng_state[0], &stats,
-                                             self.ws64, &d.d64, batch_size, shuffle, check,
-                                             <void *>pending)
+                                             self.ws64, &d.d64, batch_size, shuffle, n_threads,
+                                             check, &check_ctx)
         if status == NNF_EINTERRUPTED and pending:
             raise pending[0]
         _check(status)

@@ -11,8 +11,11 @@ biases, as scikit-learn packs them); ``coefs_`` and ``intercepts_`` are views in
 it. If a user replaces them, the block is rebuilt from them before it is used.
 """
 
+import contextlib
+import operator
 import time
 import warnings
+import weakref
 from abc import ABC, abstractmethod
 from collections import namedtuple
 from numbers import Integral, Real
@@ -42,7 +45,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from nnfast import _core, metrics
+from nnfast import _core, _threads, metrics
 from nnfast.inspection import diagnose_gradients
 from nnfast.inspection import summary as _summary
 from nnfast.schedules import NAMED as _NAMED_SCHEDULES
@@ -80,7 +83,15 @@ _MONITOR_METRICS = {
 _INITS = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal"}
 # Rows per C call when predicting or computing the full-batch gradient: large
 # enough for efficient GEMMs, small enough to keep the activations in cache.
-_CHUNK_ROWS = 2048
+_CHUNK_ROWS = 1024
+# The C network each fitted model predicts with, as (parameter block, network),
+# kept between calls: building it (its buffers) costs more than a one-row
+# forward pass. Held outside the estimator, so that pickling, cloning and
+# nnfast.save never see it, and taken out while in use, so that threads
+# predicting with one model at the same time never share buffers. fit and
+# set_params drop it.
+_PREDICT_NETS = weakref.WeakKeyDictionary()
+_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 LayerOutput = namedtuple("LayerOutput", ["pre_activation", "activation"])
@@ -237,10 +248,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _packed_params(self):
         """The flat parameter block, rebuilt if coefs_/intercepts_ were replaced."""
-        views = getattr(self, "_views", None)
-        current = (tuple(self.coefs_), tuple(self.intercepts_))
-        intact = views is not None and len(views[0]) == len(current[0])
-        intact = intact and all(a is b for a, b in zip(views[0] + views[1], current[0] + current[1]))
+        views = self.__dict__.get("_views")
+        coefs, intercepts = self.coefs_, self.intercepts_
+        intact = (views is not None and len(views[0]) == len(coefs)
+                  and len(views[1]) == len(intercepts)
+                  and all(map(operator.is_, views[0], coefs))
+                  and all(map(operator.is_, views[1], intercepts)))
         if not intact:
             dtype = self._params.dtype if hasattr(self, "_params") else np.float64
             self._set_params_block(list(self.coefs_), list(self.intercepts_), dtype)
@@ -353,6 +366,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         """Output activations (n_samples, n_outputs) for X. With check_input (the
         public methods), X is validated and a non-finite output raises."""
         if check_input:
+            output = self._forward_unchecked_array(X)
+            if output is not None:
+                return output
             X = validate_data(
                 self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
             )
@@ -361,8 +377,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         # network computes in its own (float32 by default).
         out_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         X = self._as_compute(X, params.dtype)
-        net = self._network(min(X.shape[0], _CHUNK_ROWS))
-        output = net.predict(params, X)
+        output = self._predict_output(params, X)
         # Training scores a diverging model as NaN; a user never gets NaN outputs.
         if check_input and not np.isfinite(output).all():
             raise ValueError(
@@ -371,6 +386,47 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 f"{params.dtype.name}), or its weights are. Scale the data."
             )
         return output.astype(out_dtype, copy=False)
+
+    def _forward_unchecked_array(self, X):
+        """The fast path of _forward_pass_fast, for a float NumPy array of the
+        fitted width: scikit-learn's validation would only confirm it. None when
+        X needs that validation (another type, or NaN/inf, whose error message
+        is validate_data's) or the output is not finite."""
+        if not (type(X) is np.ndarray and X.ndim == 2 and X.dtype in _FAST_DTYPES
+                and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
+                and "feature_names_in_" not in self.__dict__):
+            return None
+        params = self._packed_params()
+        if X.dtype == params.dtype:
+            X_compute = np.ascontiguousarray(X)
+        else:
+            with np.errstate(over="ignore"):  # out of float32's range: inf, refused below
+                X_compute = np.ascontiguousarray(X, dtype=params.dtype)
+        try:
+            output = self._predict_output(params, X_compute, finite=True)
+        except (_core.NonFiniteInputError, _core.NonFiniteError):
+            return None
+        return output.astype(X.dtype, copy=False)
+
+    def _predict_output(self, params, X, finite=False):
+        """The network's output activations for X as the C core takes it (see
+        _as_compute), with the model's cached network; big X in parallel.
+        With `finite`, a NaN or infinite output raises _core.NonFiniteError."""
+        n_rows = X.shape[0]
+        entry = _PREDICT_NETS.pop(self, None)
+        capacity = min(n_rows, _CHUNK_ROWS)
+        if entry is None or entry[0] is not params or entry[1].capacity < capacity:
+            net = self._network(capacity)
+        else:
+            net = entry[1]
+        try:
+            if n_rows <= net.capacity:
+                return net.predict(params, X, finite=finite)
+            n_threads = _threads.fit_threads()
+            with _threads.single_threaded_blas() if n_threads > 1 else contextlib.nullcontext():
+                return net.predict(params, X, n_threads=n_threads, finite=finite)
+        finally:
+            _PREDICT_NETS[self] = (params, net)
 
     def _initialize(self, y, layer_units, dtype):
         self.n_iter_ = 0
@@ -437,7 +493,18 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     # ------------------------------------------------------------ fitting
 
+    def _check_is_fitted(self):
+        # check_is_fitted scans every attribute: longer than a one-row predict.
+        # A fitted model always has its parameter block.
+        if "_params" not in self.__dict__:
+            check_is_fitted(self)
+
+    def set_params(self, **params):
+        _PREDICT_NETS.pop(self, None)
+        return super().set_params(**params)
+
     def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
+        _PREDICT_NETS.pop(self, None)
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
@@ -682,6 +749,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         # The C core refuses a non-finite gradient, but a finite step can still
         # overflow the weights (float32, huge rates): keep the epoch's start.
         last_params, last_state, last_t = params.copy(), self._opt_state.copy(), self._opt_t
+        # Each minibatch is shared by up to n_threads threads of the C core, each
+        # calling BLAS on its part; BLAS's own threads would compete with them.
+        n_threads = min(_threads.fit_threads(), batch_size // _core.MIN_ROWS_PER_THREAD)
+        blas_limit = contextlib.ExitStack()
+        if n_threads > 1:
+            blas_limit.enter_context(_threads.single_threaded_blas())
         start = time.perf_counter()
         try:
             self.n_iter_ = 0
@@ -715,6 +788,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     clip_value=self.clip_value or 0.0,
                     t=self._opt_t,
                     grad_norms=grad_norms,
+                    n_threads=max(n_threads, 1),
                 )
                 if not (np.isfinite(params).all() and np.isfinite(self._opt_state).all()):
                     raise _core.NonFiniteError("nnfast: the weights became NaN or infinite")
@@ -783,6 +857,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 "best validation epoch are kept.",
                 ConvergenceWarning,
             )
+        finally:
+            blas_limit.close()
 
         diagnose_gradients(self.history_, issued_warnings, final=True)
         if early_stopping and self.restore_best_weights:
@@ -1349,14 +1425,25 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
         y_pred = self._forward_pass_fast(X, check_input=check_input)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
+        return self._decode(y_pred)
+
+    def _decode(self, y_pred):
+        """Classes for output activations, as LabelBinarizer.inverse_transform
+        gives them (threshold 0.5, or the first largest), without its checks."""
+        binarizer = self._label_binarizer
+        classes = binarizer.classes_
+        if binarizer.y_type_ == "binary" and y_pred.ndim == 1 and len(classes) == 2:
+            return classes[(y_pred > 0.5).astype(np.intp)]
+        if binarizer.y_type_ == "multiclass" and y_pred.ndim == 2:
+            return classes.take(y_pred.argmax(axis=1))
+        return binarizer.inverse_transform(y_pred)
 
     def _score(self, X, y, sample_weight=None):
         return self._score_with_function(X, y, sample_weight, accuracy_score)
@@ -1579,7 +1666,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         return self._predict(X)
 
     def _predict(self, X, check_input=True):

@@ -1,0 +1,76 @@
+"""How many threads a fit uses, and BLAS kept to one thread while they run.
+
+A minibatch fit splits each minibatch's rows between threads of its own (see
+csrc/train_impl.h); each of them calls BLAS on its part. BLAS's own threads would
+then compete with them for the same cores, so they are switched off for the
+duration of such a fit, and restored after it.
+
+The number of threads follows BLAS's own setting, as scikit-learn's MLP does by
+using BLAS: all the cores this process may use, unless BLAS was limited (the
+environment variable ``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS``, or
+``threadpoolctl.threadpool_limits``), in which case a fit uses that many. So
+``with threadpool_limits(1): GridSearchCV(..., n_jobs=2).fit(X, y)`` keeps each
+fit on one core, as it does for scikit-learn.
+"""
+
+import contextlib
+import functools
+import os
+import threading
+
+from threadpoolctl import ThreadpoolController
+
+
+@functools.lru_cache(maxsize=1)
+def _blas():
+    """The BLAS libraries of this process (SciPy's, which nnfast calls, among them)."""
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _available_cpus():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _blas_limit():
+    limits = [lib.num_threads for lib in _blas().lib_controllers]
+    return min(limits) if limits else _available_cpus()
+
+
+_lock = threading.Lock()
+_active = 0        # fits inside single_threaded_blas
+_limiter = None    # what restores BLAS's limit when the last of them leaves
+_outer_limit = 1   # BLAS's limit before the first of them entered
+
+
+def fit_threads():
+    """Threads for one fit: BLAS's thread limit (as it was before any running fit
+    lowered it), at most the usable CPUs."""
+    with _lock:
+        limit = _outer_limit if _active else _blas_limit()
+    return max(1, min(limit, _available_cpus()))
+
+
+@contextlib.contextmanager
+def single_threaded_blas():
+    """BLAS on one thread while the block runs.
+
+    Fits running concurrently in several threads share one limit: the first to
+    enter sets it, the last to leave restores what was there before.
+    """
+    global _active, _limiter, _outer_limit
+    with _lock:
+        if _active == 0:
+            _outer_limit = _blas_limit()
+            _limiter = _blas().limit(limits=1)
+        _active += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _active -= 1
+            if _active == 0:
+                _limiter.restore_original_limits()
+                _limiter = None

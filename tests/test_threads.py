@@ -1,0 +1,201 @@
+"""Minibatches shared by several threads of the C core (csrc/train_impl.h), and the
+BLAS thread limit the estimators hold while they run (nnfast._threads).
+
+The threaded epoch is checked against a NumPy simulation built on loss_grad, as
+tests/test_kernels.py checks the one-thread epoch: the threads may change the
+order of a sum, nothing else.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from nnfast import MLPClassifier, MLPRegressor, _core, _threads
+
+MIN_ROWS = _core.MIN_ROWS_PER_THREAD
+UNITS = (6, 7, 5, 3)
+
+
+def make_problem(n, seed=0, weighted=True, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (n, UNITS[0]))
+    X[rng.uniform(size=X.shape) < 0.3] = 0  # some zeros, for the CSR variant
+    Y = np.eye(UNITS[-1])[rng.integers(0, UNITS[-1], n)]
+    sw = rng.uniform(0.5, 2, n) if weighted else None
+    n_params = sum(a * b for a, b in zip(UNITS[:-1], UNITS[1:])) + sum(UNITS[1:])
+    params = rng.uniform(-0.8, 0.8, n_params)
+    cast = (lambda a: None if a is None else np.ascontiguousarray(a, dtype))
+    return cast(X), cast(Y), cast(sw), cast(params)
+
+
+def make_net(capacity, dtype=np.float64, dropout=None):
+    return _core.Network(list(UNITS), ["relu", "tanh", "softmax"], "log_loss", dtype,
+                         capacity, dropout=dropout)
+
+
+def simulate_epoch(net, params, X, Y, sw, batch, order, solver, lr, alpha, t0):
+    """Steps on loss_grad of each batch of `order`, as SGD (Nesterov) or Adam."""
+    mu, b1, b2, eps = 0.875, 0.875, 0.984375, 1e-8
+    p, vel, m, v, t = params.copy(), 0.0, 0.0, 0.0, t0
+    for start in range(0, len(order), batch):
+        rows = order[start:start + batch]
+        _, g = net.loss_grad(p, X[rows], Y[rows], None if sw is None else sw[rows], alpha)
+        if solver == "sgd":
+            vel = mu * vel - lr * g
+            p = p + mu * vel - lr * g
+        else:
+            t += 1
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g**2
+            p = p - lr * np.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(v) + eps)
+    return p
+
+
+@pytest.mark.parametrize("n_threads", [2, 3, 5])
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_threaded_epoch_matches_the_numpy_simulation(n_threads, solver, shuffle, layout,
+                                                     weighted):
+    # 5 batches of 48 rows and a last one of 13: fewer rows than threads x 16, so the
+    # last batch is cut differently from the others.
+    n, batch, lr, alpha, t0 = 253, 48, 0.0625, 0.25, 2
+    X, Y, sw, params = make_problem(n, seed=n_threads, weighted=weighted)
+    net = make_net(batch)
+    state = _core.seed_state(7)
+    order = _core.shuffle_indices(n, state.copy()) if shuffle else np.arange(n)
+    expected = simulate_epoch(make_net(batch), params, X, Y, sw, batch, order, solver, lr,
+                              alpha, t0)
+
+    got = params.copy()
+    opt_state = np.zeros(net.n_params * (2 if solver == "adam" else 1))
+    X_in = sp.csr_matrix(X) if layout == "csr" else X
+    _, n_seen, n_batches, _ = net.train_epoch(
+        got, opt_state, state, X_in, Y, sw, batch, shuffle, solver, lr, momentum=0.875,
+        nesterov=True, beta_1=0.875, beta_2=0.984375, epsilon=1e-8, alpha=alpha, t=t0,
+        n_threads=n_threads)
+
+    assert (n_seen, n_batches) == (n, 6), f"saw {n_seen} rows in {n_batches} batches"
+    assert_allclose(got, expected, rtol=1e-10, atol=1e-12,
+                    err_msg=f"{n_threads} threads: the epoch differs from the simulation")
+
+
+def train(n_threads, dropout=None, dtype=np.float64, batch=64, epochs=3, seed=0):
+    X, Y, sw, params = make_problem(300, dtype=dtype)
+    net = make_net(batch, dtype, dropout)
+    p, opt_state, state, t = params.copy(), np.zeros(2 * net.n_params, dtype), \
+        _core.seed_state(seed), 0
+    norms = np.zeros(2 * (len(UNITS) - 1))
+    losses = []
+    for _ in range(epochs):
+        loss_sum, _, _, t = net.train_epoch(p, opt_state, state, X, Y, sw, batch, True,
+                                            "adam", 0.01, t=t, grad_norms=norms,
+                                            n_threads=n_threads)
+        losses.append(loss_sum)
+    return p, opt_state, state, np.array(losses), norms
+
+
+@pytest.mark.parametrize("dropout", [None, [0.5, 0.25, 0.0]])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_threaded_training_is_bit_identical_for_the_same_seed(dropout, dtype):
+    first, second = train(2, dropout, dtype), train(2, dropout, dtype)
+    for a, b, what in zip(first, second, ["params", "optimizer state", "generator",
+                                          "losses", "gradient norms"]):
+        assert_array_equal(a, b, err_msg=f"two threaded runs differ in their {what}")
+
+
+def test_threaded_dropout_draws_differ_between_threads_and_seeds():
+    plain = train(2)[3]
+    dropped, other_seed = train(2, [0.5, 0.5, 0.0])[3], train(2, [0.5, 0.5, 0.0], seed=1)[3]
+    assert not np.allclose(plain, dropped), "dropout had no effect with two threads"
+    assert not np.array_equal(dropped, other_seed), "the dropout draws ignore the seed"
+
+
+def test_threads_change_only_the_order_of_sums():
+    one, two = train(1), train(2)
+    assert_allclose(two[0], one[0], rtol=1e-9, atol=1e-11,
+                    err_msg="two threads trained other weights than one")
+    assert_allclose(two[3], one[3], rtol=1e-10, err_msg="epoch losses differ")
+    assert_allclose(two[4], one[4], rtol=1e-9, err_msg="gradient norms differ")
+
+
+def test_batches_too_small_to_share_run_on_one_thread_bit_for_bit():
+    batch = 2 * MIN_ROWS - 1
+    one, many = train(1, batch=batch), train(8, batch=batch)
+    assert_array_equal(many[0], one[0],
+                       err_msg=f"a batch of {batch} rows was split between threads")
+
+
+def test_n_threads_must_be_positive():
+    X, Y, sw, params = make_problem(20)
+    net = make_net(8)
+    with pytest.raises(ValueError, match="n_threads must be at least 1"):
+        net.train_epoch(params, np.zeros(net.n_params), _core.seed_state(0), X, Y, sw, 8,
+                        True, "sgd", 0.1, n_threads=0)
+
+
+# ---------------------------------------------------------------- BLAS's limit
+
+
+def blas_limits():
+    return sorted(info["num_threads"] for info in threadpool_info()
+                  if info["user_api"] == "blas")
+
+
+def test_fit_threads_follows_the_blas_limit():
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert _threads.fit_threads() == 1
+    assert 1 <= _threads.fit_threads() <= _threads._available_cpus()
+
+
+def test_single_threaded_blas_restores_the_limit_when_the_last_user_leaves():
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_limits()
+        with _threads.single_threaded_blas():
+            assert set(blas_limits()) == {1}
+            with _threads.single_threaded_blas():  # a second fit, e.g. in another thread
+                assert set(blas_limits()) == {1}
+                assert _threads.fit_threads() == min(2, _threads._available_cpus()), (
+                    "a fit started during another saw the lowered limit")
+            assert set(blas_limits()) == {1}, "restored while a fit was still running"
+        assert blas_limits() == before
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_fit_restores_the_blas_limit_also_when_it_fails(Estimator):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 5))
+    y = rng.integers(0, 2, 400) if Estimator is MLPClassifier else rng.normal(size=400)
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_limits()
+        Estimator(hidden_layer_sizes=(8,), batch_size=64, max_iter=2).fit(X, y)
+        assert blas_limits() == before
+        with pytest.raises(ValueError, match="non-finite"):
+            Estimator(hidden_layer_sizes=(8,), batch_size=64, max_iter=50, solver="sgd",
+                      learning_rate_init=1e12, momentum=0.0).fit(X * 1e30, y)
+        assert blas_limits() == before
+
+
+def test_concurrent_threaded_fits_agree_with_sequential_ones():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(2000, 10)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    params = dict(hidden_layer_sizes=(16,), batch_size=128, max_iter=3, random_state=0)
+    sequential = [MLPClassifier(**params).fit(X, y).coefs_[0] for _ in range(2)]
+    results = [None, None]
+
+    def fit(i):
+        results[i] = MLPClassifier(**params).fit(X, y).coefs_[0]
+
+    workers = [threading.Thread(target=fit, args=(i,)) for i in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for got, expected in zip(results, sequential):
+        assert_array_equal(got, expected, err_msg="a fit in a thread trained differently")
