@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, softmax, xlogy
 
+from epoch_reference import BETA_1, BETA_2, EPSILON, MOMENTUM, simulate_epoch
 from nnfast import _core
 
 DTYPES = [np.float32, np.float64]
@@ -623,33 +624,20 @@ def test_full_batch_sgd_epoch_without_momentum_is_one_gradient_step(weighted):
 def test_shuffled_minibatch_epoch_steps_through_the_drawn_permutation(solver):
     """Simulate the epoch in NumPy: batches in the order shuffle_indices draws from the
     same state, each step from loss_grad on that batch and scikit-learn's optimizer."""
-    dtype, n, batch, lr, alpha = np.float64, 10, 4, 0.0625, 0.25
-    mu, b1, b2, eps, t0 = 0.875, 0.875, 0.984375, 1e-8, 3
+    dtype, n, batch, lr, alpha, t0 = np.float64, 10, 4, 0.0625, 0.25, 3
     X, Y, sw, params = make_problem(dtype, n=n, seed=15)
     net = make_net(dtype, batch)
     P_ = net.n_params
     state = _core.seed_state(99)
     perm = _core.shuffle_indices(n, state.copy())
-
-    p_ref, vel, m, v, t = params.copy(), np.zeros(P_), np.zeros(P_), np.zeros(P_), t0
-    for start in range(0, n, batch):
-        rows = perm[start:start + batch]
-        _, g = net.loss_grad(p_ref, X[rows], Y[rows], sw[rows], alpha)
-        if solver == "sgd":
-            vel = mu * vel - lr * g
-            p_ref = p_ref + mu * vel - lr * g
-        else:
-            t += 1
-            m = b1 * m + (1 - b1) * g
-            v = b2 * v + (1 - b2) * g**2
-            p_ref = p_ref - lr * np.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(v) + eps)
+    p_ref = simulate_epoch(net, params, X, Y, sw, batch, perm, solver, lr, alpha, t0)
 
     got = params.copy()
     opt_state = np.zeros(P_ * (2 if solver == "adam" else 1))
     rng_state = state.copy()
     _, n_seen, n_batches, t_after = net.train_epoch(
-        got, opt_state, rng_state, X, Y, sw, batch, True, solver, lr, momentum=mu,
-        nesterov=True, beta_1=b1, beta_2=b2, epsilon=eps, alpha=alpha, t=t0)
+        got, opt_state, rng_state, X, Y, sw, batch, True, solver, lr, momentum=MOMENTUM,
+        nesterov=True, beta_1=BETA_1, beta_2=BETA_2, epsilon=EPSILON, alpha=alpha, t=t0)
 
     assert (n_seen, n_batches) == (n, 3), f"saw {n_seen} rows in {n_batches} batches"
     if solver == "adam":

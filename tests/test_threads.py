@@ -15,6 +15,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from nnfast import MLPClassifier, MLPRegressor, _core, _threads
+from epoch_reference import BETA_1, BETA_2, EPSILON, MOMENTUM, simulate_epoch
 
 MIN_ROWS = _core.MIN_ROWS_PER_THREAD
 UNITS = (6, 7, 5, 3)
@@ -35,24 +36,6 @@ def make_problem(n, seed=0, weighted=True, dtype=np.float64):
 def make_net(capacity, dtype=np.float64, dropout=None):
     return _core.Network(list(UNITS), ["relu", "tanh", "softmax"], "log_loss", dtype,
                          capacity, dropout=dropout)
-
-
-def simulate_epoch(net, params, X, Y, sw, batch, order, solver, lr, alpha, t0):
-    """Steps on loss_grad of each batch of `order`, as SGD (Nesterov) or Adam."""
-    mu, b1, b2, eps = 0.875, 0.875, 0.984375, 1e-8
-    p, vel, m, v, t = params.copy(), 0.0, 0.0, 0.0, t0
-    for start in range(0, len(order), batch):
-        rows = order[start:start + batch]
-        _, g = net.loss_grad(p, X[rows], Y[rows], None if sw is None else sw[rows], alpha)
-        if solver == "sgd":
-            vel = mu * vel - lr * g
-            p = p + mu * vel - lr * g
-        else:
-            t += 1
-            m = b1 * m + (1 - b1) * g
-            v = b2 * v + (1 - b2) * g**2
-            p = p - lr * np.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(v) + eps)
-    return p
 
 
 @pytest.mark.parametrize("n_threads", [2, 3, 5])
@@ -76,8 +59,8 @@ def test_threaded_epoch_matches_the_numpy_simulation(n_threads, solver, shuffle,
     opt_state = np.zeros(net.n_params * (2 if solver == "adam" else 1))
     X_in = sp.csr_matrix(X) if layout == "csr" else X
     _, n_seen, n_batches, _ = net.train_epoch(
-        got, opt_state, state, X_in, Y, sw, batch, shuffle, solver, lr, momentum=0.875,
-        nesterov=True, beta_1=0.875, beta_2=0.984375, epsilon=1e-8, alpha=alpha, t=t0,
+        got, opt_state, state, X_in, Y, sw, batch, shuffle, solver, lr, momentum=MOMENTUM,
+        nesterov=True, beta_1=BETA_1, beta_2=BETA_2, epsilon=EPSILON, alpha=alpha, t=t0,
         n_threads=n_threads)
 
     assert (n_seen, n_batches) == (n, 6), f"saw {n_seen} rows in {n_batches} batches"
