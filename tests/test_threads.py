@@ -68,6 +68,27 @@ def test_threaded_epoch_matches_the_numpy_simulation(n_threads, solver, shuffle,
                     err_msg=f"{n_threads} threads: the epoch differs from the simulation")
 
 
+@pytest.mark.parametrize("n_threads", [2, 3])
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_many_short_threaded_steps_match_the_simulation(n_threads, solver):
+    # Hundreds of minibatches of a few microseconds each: the threads meet at
+    # their barriers in ever other orders, which a race between a step and the
+    # next minibatch's settings would not survive.
+    n, batch = 3000, 16 * n_threads
+    X, Y, sw, params = make_problem(n, seed=10 + n_threads)
+    net = make_net(batch)
+    state = _core.seed_state(3)
+    order = _core.shuffle_indices(n, state.copy())
+    expected = simulate_epoch(make_net(batch), params, X, Y, sw, batch, order, solver, 0.01,
+                              0.5, 0)
+    got = params.copy()
+    opt_state = np.zeros(net.n_params * (2 if solver == "adam" else 1))
+    net.train_epoch(got, opt_state, state, X, Y, sw, batch, True, solver, 0.01,
+                    momentum=MOMENTUM, nesterov=True, beta_1=BETA_1, beta_2=BETA_2,
+                    epsilon=EPSILON, alpha=0.5, n_threads=n_threads)
+    assert_allclose(got, expected, rtol=1e-9, atol=1e-11)
+
+
 def train(n_threads, dropout=None, dtype=np.float64, batch=64, epochs=3, seed=0):
     X, Y, sw, params = make_problem(300, dtype=dtype)
     net = make_net(batch, dtype, dropout)
