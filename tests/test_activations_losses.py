@@ -13,13 +13,14 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from scipy.special import erf, expit, softmax
+from scipy.special import softmax
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from nnfast import MLPClassifier, MLPRegressor, _core
+from numpy_reference import activation, derivative
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -37,40 +38,8 @@ NEW_ACTIVATIONS = [
     ("silu", None),
     ("softplus", None),
 ]
-DEFAULT_PARAM = {"leaky_relu": 0.01, "elu": 1.0}
-
-
 def tol(dtype):
     return TOL[np.dtype(dtype).type]
-
-
-def reference(act, z, param=None):
-    """act(z) in float64."""
-    c = DEFAULT_PARAM.get(act) if param is None else param
-    return {
-        "identity": lambda: z,
-        "logistic": lambda: expit(z),
-        "tanh": lambda: np.tanh(z),
-        "relu": lambda: np.maximum(z, 0),
-        "leaky_relu": lambda: np.where(z > 0, z, c * z),
-        "elu": lambda: np.where(z > 0, z, c * np.expm1(np.minimum(z, 0))),
-        "gelu": lambda: 0.5 * z * (1 + erf(z / np.sqrt(2))),
-        "silu": lambda: z * expit(z),
-        "softplus": lambda: np.logaddexp(0, z),
-    }[act]()
-
-
-def derivative(act, z, param=None):
-    """d act / dz in float64, from the calculus, not from the forward."""
-    c = DEFAULT_PARAM.get(act) if param is None else param
-    pdf = np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
-    return {
-        "leaky_relu": lambda: np.where(z > 0, 1.0, c),
-        "elu": lambda: np.where(z > 0, 1.0, c * np.exp(np.minimum(z, 0))),
-        "gelu": lambda: 0.5 * (1 + erf(z / np.sqrt(2))) + z * pdf,
-        "silu": lambda: expit(z) * (1 + z * (1 - expit(z))),
-        "softplus": lambda: expit(z),
-    }[act]()
 
 
 def label(act, param, dtype):
@@ -89,7 +58,7 @@ def test_new_activation_forward_matches_numpy(dtype, act, param):
     z_biased = z + bias  # the same float addition as the kernel's
     a = np.full_like(z, np.nan)
     _core.activation_forward(a, z, bias, act, param)
-    assert_allclose(a, reference(act, z_biased.astype(np.float64), param), **tol(dtype),
+    assert_allclose(a, activation(act, z_biased.astype(np.float64), param), **tol(dtype),
                     err_msg=f"{label(act, param, dtype)}: forward differs from NumPy")
 
 
@@ -99,7 +68,7 @@ def test_new_activation_backward_is_delta_times_derivative(dtype, act, param):
     rng = np.random.default_rng(1)
     z = rng.uniform(-4, 4, 40).astype(dtype)
     z64 = z.astype(np.float64)
-    a = reference(act, z64, param).astype(dtype)
+    a = activation(act, z64, param).astype(dtype)
     delta = rng.normal(size=40).astype(dtype)
     got = delta.copy()
     _core.activation_backward(got, z, a, act, param)
@@ -132,7 +101,7 @@ def test_new_activation_is_finite_and_exact_at_extreme_inputs(dtype, act):
     _core.activation_forward(a, z.copy(), np.empty(0, dtype), act)
     assert np.all(np.isfinite(a)), f"{act} {np.dtype(dtype).name}: forward of {EXTREMES} " \
         f"gave {a}"
-    assert_allclose(a, reference(act, z64), **tol(dtype),
+    assert_allclose(a, activation(act, z64), **tol(dtype),
                     err_msg=f"{act}: forward at extreme inputs")
     delta = np.ones(len(EXTREMES), dtype)
     _core.activation_backward(delta, z[0], a[0], act)
@@ -209,7 +178,7 @@ def _forward_numpy(model, X, activations, negative_slope=0.01):
         z = a @ W + b
         if i < n_hidden:
             param = negative_slope if activations[i] == "leaky_relu" else None
-            a = reference(activations[i], z, param)
+            a = activation(activations[i], z, param)
         else:
             a = z
     return softmax(a, axis=1)
@@ -269,11 +238,11 @@ def test_logistic_layers_start_from_scikit_learns_initial_weights():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         theirs = SkMLPClassifier(activation="logistic", **params).fit(X, y)
-    for activation in ["logistic", ["logistic", "sigmoid"]]:
-        ours = MLPClassifier(activation=activation, dtype="float64", **params).fit(X, y)
+    for spelling in ["logistic", ["logistic", "sigmoid"]]:
+        ours = MLPClassifier(activation=spelling, dtype="float64", **params).fit(X, y)
         for layer, (a, b) in enumerate(zip(ours.coefs_, theirs.coefs_)):
             assert_allclose(a, b, rtol=1e-9, atol=1e-9,
-                            err_msg=f"activation={activation!r}: coefs_[{layer}] differ from "
+                            err_msg=f"activation={spelling!r}: coefs_[{layer}] differ from "
                                     "scikit-learn's initial weights")
 
 

@@ -14,9 +14,10 @@ way, with their definitions computed in NumPy; cases sit away from every kink
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from scipy.special import erf, expit, xlogy
+from scipy.special import xlogy
 
 from nnfast import _core
+from numpy_reference import activation, n_params, unpack
 
 UNITS = [5, 4, 3, 3]
 N_SAMPLES = 12
@@ -42,42 +43,9 @@ RESIDUAL_MARGIN = 1e-3
 L1 = 0.2
 
 
-def numpy_activation(hidden, param=None):
-    """hidden's forward in NumPy; param is leaky_relu's slope or elu's alpha (None:
-    the Network's defaults, 0.01 and 1)."""
-    return {
-        "identity": lambda z: z,
-        "logistic": expit,
-        "tanh": np.tanh,
-        "relu": lambda z: np.maximum(z, 0),
-        "leaky_relu": lambda z: np.where(z > 0, z, (0.01 if param is None else param) * z),
-        "elu": lambda z: np.where(z > 0, z, (1.0 if param is None else param) * np.expm1(z)),
-        "gelu": lambda z: 0.5 * z * (1 + erf(z / np.sqrt(2))),
-        "silu": lambda z: z * expit(z),
-        "softplus": lambda z: np.logaddexp(0, z),
-    }[hidden]
-
-
-def n_params(units):
-    return sum(a * b for a, b in zip(units[:-1], units[1:])) + sum(units[1:])
-
-
-def unpack(params, units):
-    """coefs (fan_in, fan_out) and intercepts, packed as scikit-learn packs them."""
-    coefs, intercepts, offset = [], [], 0
-    for fan_in, fan_out in zip(units[:-1], units[1:]):
-        coefs.append(params[offset:offset + fan_in * fan_out].reshape(fan_in, fan_out))
-        offset += fan_in * fan_out
-    for fan_out in units[1:]:
-        intercepts.append(params[offset:offset + fan_out])
-        offset += fan_out
-    assert offset == len(params)
-    return coefs, intercepts
-
-
 def hidden_pre_activations(params, X, units, hidden, param=None):
     coefs, intercepts = unpack(params, units)
-    act = numpy_activation(hidden, param)
+    act = lambda z: activation(hidden, z, param)
     a, zs = X, []
     for W, b in zip(coefs[:-1], intercepts[:-1]):
         z = a @ W + b
@@ -233,7 +201,7 @@ def test_gradient_with_non_default_activation_parameter(hidden, param):
     coefs, intercepts = unpack(params, UNITS)
     a = X
     for W, b in zip(coefs[:-1], intercepts[:-1]):
-        a = numpy_activation(hidden, param)(a @ W + b)
+        a = activation(hidden, a @ W + b, param)
     expected = a @ coefs[-1] + intercepts[-1]
     assert_allclose(net.predict(params, X), expected, rtol=1e-12, atol=1e-12,
                     err_msg=f"{hidden}: the network does not use the parameter {param}")

@@ -20,9 +20,9 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
-from scipy.special import erf, expit, softmax
 
 from nnfast import _core
+from numpy_reference import DEFAULT_PARAM, activation, derivative, n_params, unpack
 
 DTYPES = [np.float32, np.float64]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -69,45 +69,7 @@ def assert_within(got, expected, bound, where):
 HIDDEN = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu",
           "softplus"]
 ALL_ACTS = HIDDEN + ["exp", "softmax", "step"]
-DEFAULT_PARAM = {"leaky_relu": 0.01, "elu": 1.0}
 PARAMS = st.sampled_from([None, 0.25, 0.5, 2.0])  # leaky_relu's slope, elu's alpha
-
-
-def activation(act, z, param=None):
-    """act(z) in float64, with the C core's conventions at 0 (relu 0, step 0)."""
-    c = DEFAULT_PARAM.get(act, 0.0) if param is None else param
-    if act == "softmax":
-        return softmax(z, axis=1) if z.size else z.copy()
-    return {
-        "identity": lambda: z.copy(),
-        "logistic": lambda: expit(z),
-        "tanh": lambda: np.tanh(z),
-        "relu": lambda: np.maximum(z, 0),
-        "leaky_relu": lambda: np.where(z > 0, z, c * z),
-        "elu": lambda: np.where(z > 0, z, c * np.expm1(np.minimum(z, 0))),
-        "gelu": lambda: 0.5 * z * (1 + erf(z / np.sqrt(2))),
-        "silu": lambda: z * expit(z),
-        "softplus": lambda: np.logaddexp(0, z),
-        "exp": lambda: np.exp(z),
-        "step": lambda: (z > 0).astype(np.float64),
-    }[act]()
-
-
-def derivative(act, z, param=None):
-    """d act / dz in float64 (relu and leaky_relu take the left side at 0)."""
-    c = DEFAULT_PARAM.get(act, 0.0) if param is None else param
-    pdf = np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
-    return {
-        "identity": lambda: np.ones_like(z),
-        "logistic": lambda: expit(z) * (1 - expit(z)),
-        "tanh": lambda: 1 - np.tanh(z) ** 2,
-        "relu": lambda: (z > 0).astype(np.float64),
-        "leaky_relu": lambda: np.where(z > 0, 1.0, c),
-        "elu": lambda: np.where(z > 0, 1.0, c * np.exp(np.minimum(z, 0))),
-        "gelu": lambda: 0.5 * (1 + erf(z / np.sqrt(2))) + z * pdf,
-        "silu": lambda: expit(z) * (1 + z * (1 - expit(z))),
-        "softplus": lambda: expit(z),
-    }[act]()
 
 
 def act_param(act, param):
@@ -466,22 +428,6 @@ def test_shuffle_indices_draws_a_reproducible_permutation_for_every_n(n, seed):
 
 
 # ---------------------------------------------------------------- the network
-
-def n_params(units):
-    return sum(a * b for a, b in zip(units[:-1], units[1:])) + sum(units[1:])
-
-
-def unpack(params, units):
-    """Weights (fan_in, fan_out) and biases, packed as scikit-learn packs them."""
-    coefs, intercepts, offset = [], [], 0
-    for fan_in, fan_out in zip(units[:-1], units[1:]):
-        coefs.append(params[offset:offset + fan_in * fan_out].reshape(fan_in, fan_out))
-        offset += fan_in * fan_out
-    for fan_out in units[1:]:
-        intercepts.append(params[offset:offset + fan_out])
-        offset += fan_out
-    return coefs, intercepts
-
 
 @st.composite
 def architectures(draw, loss):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, softmax, xlogy
 
-from epoch_reference import BETA_1, BETA_2, EPSILON, MOMENTUM, simulate_epoch
+from numpy_reference import BETA_1, BETA_2, EPSILON, MOMENTUM, simulate_epoch
 from nnfast import _core
 
 DTYPES = [np.float32, np.float64]

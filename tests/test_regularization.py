@@ -7,14 +7,11 @@ generator. Finally the issue's promise: on a small noisy data set, dropout and L
 each raise the validation score of a network that overfits without them.
 """
 
-import warnings
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from nnfast import MLPClassifier, MLPRegressor

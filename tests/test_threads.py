@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from nnfast import MLPClassifier, MLPRegressor, _core, _threads
-from epoch_reference import BETA_1, BETA_2, EPSILON, MOMENTUM, simulate_epoch
+from numpy_reference import BETA_1, BETA_2, EPSILON, MOMENTUM, simulate_epoch
 
 MIN_ROWS = _core.MIN_ROWS_PER_THREAD
 UNITS = (6, 7, 5, 3)
