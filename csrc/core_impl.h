@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "barrier.h"
+#include "event.h"
 
 /* NNF_HOT marks the flat loops that run over every parameter or activation of a
  * minibatch. On x86-64 with GCC or Clang they are compiled three times (baseline

@@ -121,10 +121,11 @@ int NNF_SFX(nnf_loss_grad)(NNF_REAL *grad, double *loss, NNF_SFX(nnf_workspace) 
 /* One epoch of minibatch training: (shuffle) -> per batch: gather -> forward
  * (with dropout) -> backward -> clip -> optimizer step. params (P) and opt_state
  * (P for sgd's velocity, 2P for adam's m then v) are updated in place, rng and
- * opt->t advance. Up to n_threads threads share each minibatch (its rows split
- * between them, at least 16 rows each); the result depends on the number of
- * threads used only through the order of a sum (and the dropout draws), and is
- * the same on every run for the same n_threads. check is called between
+ * opt->t advance. Each minibatch is cut in up to n_threads parts of at least 16
+ * rows, done by up to n_threads threads as they come free; the result depends
+ * on the number of parts only through the order of a sum (and the dropout
+ * draws), and is the same on every run for the same n_threads, whichever thread
+ * did which part. check is called between
  * minibatches by the calling thread; when it returns nonzero the epoch stops
  * after the current update and NNF_EINTERRUPTED is returned. A non-finite loss
  * or gradient stops the epoch before its update with NNF_ENONFINITE, so params

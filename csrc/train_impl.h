@@ -1,13 +1,17 @@
 /* The epoch loop: shuffle, then per minibatch gather -> forward (dropout) ->
  * backward -> gradient norms, non-finite guard and clipping -> optimizer step.
  *
- * With a team of T threads, each minibatch's rows are cut in T parts: every
- * thread gathers, forwards and backpropagates its part into its own gradient,
- * calling BLAS on matrices 1/T as tall; the calling thread then sums the
- * gradients and takes the step. On small networks this is where a second core
- * pays off: a BLAS call on a 64x64 matrix is too short to be split by BLAS's own
- * threads, while whole half-batches are not. Python is not entered here (the
- * check callback aside). Template: see core_impl.h. */
+ * With a team of T threads, each minibatch's rows are cut in T parts: a thread
+ * takes a part, gathers, forwards and backpropagates it into the part's own
+ * gradient, calling BLAS on matrices 1/T as tall, and takes the next part while
+ * any is left; the calling thread then sums the parts' gradients in order and
+ * takes the step. On small networks this is where a second core pays off: a
+ * BLAS call on a 64x64 matrix is too short to be split by BLAS's own threads,
+ * while whole half-batches are not. The parts, not the threads, fix the result:
+ * it is the same whichever thread computes which part, and when the machine is
+ * busy and a helper is not running, the calling thread does its parts instead
+ * of waiting for it. Python is not entered here (the check callback aside).
+ * Template: see core_impl.h. */
 
 
 /* dst (B,cols) = src rows rows[0..B) of a (N,cols) array */
@@ -67,26 +71,28 @@ typedef struct {
     SFX(nnf_workspace) *ws[NNF_MAX_THREADS]; /* ws[0] is the caller's */
     uint64_t *rng[NNF_MAX_THREADS];          /* dropout generators; rng[0] the epoch's */
     uint64_t helper_rng[NNF_MAX_THREADS][4];
-    nnf_barrier barrier;
-    /* the current minibatch, set by the calling thread before the barrier */
+    /* the current minibatch, set by the calling thread before it publishes it */
     size_t start, B;
     const size_t *rows;                      /* (B) when shuffling, else NULL */
     double delta_scale;
+    /* the parts on offer (atomic): the minibatch's number << 32 | the next part
+     * to take; parts done (atomic); set to stop the helpers (atomic) */
+    uint64_t next;
+    unsigned done;
     int quit;
-    /* each thread's part of it */
+    nnf_event work, finished;                /* a minibatch published; a part done */
+    int events;                              /* whether work and finished exist */
+    size_t n_helpers;                        /* helper threads running */
+    /* each part of it */
     int status[NNF_MAX_THREADS];
     double loss_sum[NNF_MAX_THREADS];
     size_t part_rows[NNF_MAX_THREADS];
 } SFX(team);
 
-typedef struct {
-    SFX(team) *team;
-    size_t index;
-} SFX(team_member);
-
-/* Thread t's part of the current minibatch, rows [ceil(B t/T), ceil(B (t+1)/T)):
- * gather, forward with dropout, loss, backward into tm->ws[t]->grad (written,
- * not added to). Thread 0 has a row whenever the batch has one. */
+/* Part t of the current minibatch, rows [ceil(B t/T), ceil(B (t+1)/T)), with
+ * workspace ws[t] and dropout generator rng[t]: gather, forward with dropout,
+ * loss, backward into tm->ws[t]->grad (written, not added to). Part 0 has a row
+ * whenever the batch has one. */
 static void SFX(batch_part)(SFX(team) *tm, size_t t)
 {
     SFX(nnf_workspace) *ws = tm->ws[t];
@@ -128,50 +134,85 @@ static void SFX(batch_part)(SFX(team) *tm, size_t t)
     tm->status[t] = status;
 }
 
-/* A helper thread: its part of every minibatch, until told to quit. */
+static int SFX(part_on_offer)(void *ctx)
+{
+    SFX(team) *tm = ctx;
+    return __atomic_load_n(&tm->quit, __ATOMIC_ACQUIRE) ||
+           (__atomic_load_n(&tm->next, __ATOMIC_ACQUIRE) & 0xffffffffu) < tm->n_threads;
+}
+
+static int SFX(all_parts_done)(void *ctx)
+{
+    SFX(team) *tm = ctx;
+    return __atomic_load_n(&tm->done, __ATOMIC_ACQUIRE) == tm->n_threads;
+}
+
+/* Take and do parts of the published minibatch until none is left. */
+static void SFX(do_parts)(SFX(team) *tm)
+{
+    uint64_t v = __atomic_load_n(&tm->next, __ATOMIC_ACQUIRE);
+    while ((v & 0xffffffffu) < tm->n_threads) {
+        /* the minibatch's number in the high bits: a part of a minibatch that is
+         * over can never be taken by a thread that looked at it too late */
+        if (!__atomic_compare_exchange_n(&tm->next, &v, v + 1, 0, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE))
+            continue; /* v now holds the current value */
+        SFX(batch_part)(tm, (size_t)(v & 0xffffffffu));
+        __atomic_add_fetch(&tm->done, 1, __ATOMIC_RELEASE);
+        if (tm->events) nnf_event_notify(&tm->finished);
+        v = __atomic_load_n(&tm->next, __ATOMIC_ACQUIRE);
+    }
+}
+
+/* A helper thread: parts of every minibatch, until told to quit. */
 static void *SFX(team_worker)(void *arg)
 {
-    SFX(team_member) *member = arg;
-    SFX(team) *tm = member->team;
+    SFX(team) *tm = arg;
     for (;;) {
-        nnf_barrier_wait(&tm->barrier);
-        if (tm->quit) break;
-        SFX(batch_part)(tm, member->index);
-        nnf_barrier_wait(&tm->barrier);
+        nnf_event_wait(&tm->work, SFX(part_on_offer), tm);
+        if (__atomic_load_n(&tm->quit, __ATOMIC_ACQUIRE)) break;
+        SFX(do_parts)(tm);
     }
     return NULL;
 }
 
-/* Start the team's helper threads 1..T-1. If the system refuses some, the team is
- * smaller (tm->n_threads lowered); training goes on either way. */
-static void SFX(team_start)(SFX(team) *tm, SFX(team_member) *members, pthread_t *threads)
+/* The current minibatch (its fields set) in parts, by the calling thread and the
+ * helpers; returns when every part is done. */
+static void SFX(team_run)(SFX(team) *tm, uint64_t number)
 {
-    size_t T = tm->n_threads, started = 1;
+    __atomic_store_n(&tm->done, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&tm->next, number << 32, __ATOMIC_RELEASE);
+    if (tm->n_helpers) nnf_event_notify(&tm->work);
+    SFX(do_parts)(tm);
+    nnf_event_wait(&tm->finished, SFX(all_parts_done), tm);
+}
+
+/* Start up to T-1 helper threads (tm->n_helpers counts those the system gave;
+ * with none, the calling thread does every part). */
+static void SFX(team_start)(SFX(team) *tm, pthread_t *threads)
+{
+    size_t T = tm->n_threads;
+    tm->next = (uint64_t)T; /* nothing on offer */
     if (T < 2) return;
-    if (nnf_barrier_init(&tm->barrier, (int)T) != 0) {
-        tm->n_threads = 1;
+    if (nnf_event_init(&tm->work) != 0) return;
+    if (nnf_event_init(&tm->finished) != 0) {
+        nnf_event_destroy(&tm->work);
         return;
     }
-    for (; started < T; started++) {
-        members[started].team = tm;
-        members[started].index = started;
-        if (pthread_create(&threads[started], NULL, SFX(team_worker), &members[started]))
-            break;
-    }
-    if (started < T) {
-        nnf_barrier_lower(&tm->barrier, (int)started);
-        tm->n_threads = started;
-    }
-    if (started == 1) nnf_barrier_destroy(&tm->barrier);
+    tm->events = 1;
+    while (tm->n_helpers < T - 1 &&
+           pthread_create(&threads[tm->n_helpers], NULL, SFX(team_worker), tm) == 0)
+        tm->n_helpers++;
 }
 
 static void SFX(team_stop)(SFX(team) *tm, pthread_t *threads)
 {
-    if (tm->n_threads < 2) return;
-    tm->quit = 1;
-    nnf_barrier_wait(&tm->barrier);
-    for (size_t t = 1; t < tm->n_threads; t++) pthread_join(threads[t], NULL);
-    nnf_barrier_destroy(&tm->barrier);
+    if (!tm->events) return;
+    __atomic_store_n(&tm->quit, 1, __ATOMIC_RELEASE);
+    nnf_event_notify(&tm->work);
+    for (size_t i = 0; i < tm->n_helpers; i++) pthread_join(threads[i], NULL);
+    nnf_event_destroy(&tm->work);
+    nnf_event_destroy(&tm->finished);
 }
 
 /* Everything an epoch needs before its first minibatch: helper workspaces,
@@ -221,9 +262,8 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
     if (T > NNF_MAX_THREADS) T = NNF_MAX_THREADS;
     if (T < 1) T = 1;
     SFX(team) *tm = calloc(1, sizeof(*tm));
-    SFX(team_member) *members = calloc(T, sizeof(*members));
     pthread_t *threads = calloc(T, sizeof(*threads));
-    if (tm == NULL || members == NULL || threads == NULL) {
+    if (tm == NULL || threads == NULL) {
         status = NNF_ENOMEM;
         goto done;
     }
@@ -233,7 +273,8 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
     tm->n_threads = T;
     status = SFX(team_prepare)(tm, ws, rng, batch_size);
     if (status != NNF_OK) goto done;
-    SFX(team_start)(tm, members, threads);
+    SFX(team_start)(tm, threads);
+    uint64_t number = 0; /* minibatches run by the team */
 
     for (size_t start = 0; start < N && status == NNF_OK; start += batch_size) {
         size_t B = N - start < batch_size ? N - start : batch_size;
@@ -250,10 +291,8 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
             tm->B = B;
             tm->rows = rows;
             tm->delta_scale = 1.0 / norm;
-            /* every thread: gather -> forward -> loss -> backward of its part */
-            if (tm->n_threads > 1) nnf_barrier_wait(&tm->barrier);
-            SFX(batch_part)(tm, 0);
-            if (tm->n_threads > 1) nnf_barrier_wait(&tm->barrier);
+            /* each part: gather -> forward -> loss -> backward */
+            SFX(team_run)(tm, number++);
             for (size_t t = 0; t < tm->n_threads; t++) {
                 if (status == NNF_OK) status = tm->status[t];
                 loss_sum += tm->loss_sum[t];
@@ -291,7 +330,6 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
         for (size_t i = 0; i < 2 * L; i++) stats->grad_norms[i] /= (double)stats->n_batches;
 done:
     free(threads);
-    free(members);
     free(tm);
     return status;
 }

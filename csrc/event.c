@@ -1,0 +1,55 @@
+/* The spin-then-sleep wait of event.h. */
+#include "event.h"
+
+#include <time.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define NNF_CPU_RELAX() _mm_pause()
+#else
+#define NNF_CPU_RELAX() ((void)0)
+#endif
+
+int nnf_event_init(nnf_event *e)
+{
+    int err = pthread_mutex_init(&e->mutex, NULL);
+    if (err) return err;
+    err = pthread_cond_init(&e->cond, NULL);
+    if (err) pthread_mutex_destroy(&e->mutex);
+    return err;
+}
+
+void nnf_event_destroy(nnf_event *e)
+{
+    pthread_cond_destroy(&e->cond);
+    pthread_mutex_destroy(&e->mutex);
+}
+
+void nnf_event_notify(nnf_event *e)
+{
+    /* under the mutex, so that a waiter between its last look and its sleep
+     * cannot miss the wake-up */
+    pthread_mutex_lock(&e->mutex);
+    pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->mutex);
+}
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void nnf_event_wait(nnf_event *e, int (*ready)(void *ctx), void *ctx)
+{
+    long long deadline = now_ns() + NNF_SPIN_NS;
+    for (unsigned spins = 1;; spins++) {
+        if (ready(ctx)) return;
+        NNF_CPU_RELAX();
+        if (spins % 64 == 0 && now_ns() > deadline) break;
+    }
+    pthread_mutex_lock(&e->mutex);
+    while (!ready(ctx)) pthread_cond_wait(&e->cond, &e->mutex);
+    pthread_mutex_unlock(&e->mutex);
+}

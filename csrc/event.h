@@ -1,0 +1,29 @@
+/*
+ * Waiting between the threads of a training team (train_impl.h) for something
+ * another thread changes: spin briefly, then sleep. A minibatch of a small
+ * network takes tens of microseconds, too short for a sleep-and-wake round trip
+ * each; a busy machine must not be burnt by spinning either, so the spin is
+ * bounded by time (NNF_SPIN_NS).
+ */
+#ifndef NNFAST_EVENT_H
+#define NNFAST_EVENT_H
+
+#include <pthread.h>
+
+#define NNF_SPIN_NS 50000
+
+typedef struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+} nnf_event;
+
+/* 0 on success, else an errno value (nothing to destroy then). */
+int nnf_event_init(nnf_event *e);
+void nnf_event_destroy(nnf_event *e);
+/* Wake the threads waiting on e; call it after changing what they wait for. */
+void nnf_event_notify(nnf_event *e);
+/* Return once ready(ctx) is nonzero (it reads what other threads change, with
+ * acquire loads): spin up to NNF_SPIN_NS, then sleep until notified. */
+void nnf_event_wait(nnf_event *e, int (*ready)(void *ctx), void *ctx);
+
+#endif /* NNFAST_EVENT_H */
