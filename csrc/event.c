@@ -34,7 +34,9 @@ void nnf_event_notify(nnf_event *e)
     pthread_mutex_unlock(&e->mutex);
 }
 
-static long long now_ns(void)
+void nnf_cpu_relax(void) { NNF_CPU_RELAX(); }
+
+long long nnf_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -43,11 +45,11 @@ static long long now_ns(void)
 
 void nnf_event_wait(nnf_event *e, int (*ready)(void *ctx), void *ctx)
 {
-    long long deadline = now_ns() + NNF_SPIN_NS;
+    long long deadline = nnf_now_ns() + NNF_SPIN_NS;
     for (unsigned spins = 1;; spins++) {
         if (ready(ctx)) return;
         NNF_CPU_RELAX();
-        if (spins % 64 == 0 && now_ns() > deadline) break;
+        if (spins % 64 == 0 && nnf_now_ns() > deadline) break;
     }
     pthread_mutex_lock(&e->mutex);
     while (!ready(ctx)) pthread_cond_wait(&e->cond, &e->mutex);

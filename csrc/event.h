@@ -26,4 +26,8 @@ void nnf_event_notify(nnf_event *e);
  * acquire loads): spin up to NNF_SPIN_NS, then sleep until notified. */
 void nnf_event_wait(nnf_event *e, int (*ready)(void *ctx), void *ctx);
 
+/* Monotonic nanoseconds; a pause for spin loops. */
+long long nnf_now_ns(void);
+void nnf_cpu_relax(void);
+
 #endif /* NNFAST_EVENT_H */

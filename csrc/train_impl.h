@@ -147,21 +147,20 @@ static int SFX(all_parts_done)(void *ctx)
     return __atomic_load_n(&tm->done, __ATOMIC_ACQUIRE) == tm->n_threads;
 }
 
-/* Take and do parts of the published minibatch until none is left. */
-static void SFX(do_parts)(SFX(team) *tm)
+/* Take one part of the published minibatch and do it; 0 when none was left. */
+static int SFX(do_one_part)(SFX(team) *tm)
 {
     uint64_t v = __atomic_load_n(&tm->next, __ATOMIC_ACQUIRE);
-    while ((v & 0xffffffffu) < tm->n_threads) {
+    do {
+        if ((v & 0xffffffffu) >= tm->n_threads) return 0;
         /* the minibatch's number in the high bits: a part of a minibatch that is
          * over can never be taken by a thread that looked at it too late */
-        if (!__atomic_compare_exchange_n(&tm->next, &v, v + 1, 0, __ATOMIC_ACQ_REL,
-                                         __ATOMIC_ACQUIRE))
-            continue; /* v now holds the current value */
-        SFX(batch_part)(tm, (size_t)(v & 0xffffffffu));
-        __atomic_add_fetch(&tm->done, 1, __ATOMIC_RELEASE);
-        if (tm->events) nnf_event_notify(&tm->finished);
-        v = __atomic_load_n(&tm->next, __ATOMIC_ACQUIRE);
-    }
+    } while (!__atomic_compare_exchange_n(&tm->next, &v, v + 1, 0, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE));
+    SFX(batch_part)(tm, (size_t)(v & 0xffffffffu));
+    __atomic_add_fetch(&tm->done, 1, __ATOMIC_RELEASE);
+    if (tm->events) nnf_event_notify(&tm->finished);
+    return 1;
 }
 
 /* A helper thread: parts of every minibatch, until told to quit. */
@@ -171,19 +170,31 @@ static void *SFX(team_worker)(void *arg)
     for (;;) {
         nnf_event_wait(&tm->work, SFX(part_on_offer), tm);
         if (__atomic_load_n(&tm->quit, __ATOMIC_ACQUIRE)) break;
-        SFX(do_parts)(tm);
+        while (SFX(do_one_part)(tm)) continue;
     }
     return NULL;
 }
 
 /* The current minibatch (its fields set) in parts, by the calling thread and the
- * helpers; returns when every part is done. */
+ * helpers; returns when every part is done. The calling thread does a part, then
+ * gives the helpers as long as that part took to take each part still left
+ * before it does that part itself: a helper a little late costs a little wait,
+ * not a whole part done twice as slowly; a helper without a core (a busy
+ * machine) costs one part's time. */
 static void SFX(team_run)(SFX(team) *tm, uint64_t number)
 {
     __atomic_store_n(&tm->done, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&tm->next, number << 32, __ATOMIC_RELEASE);
     if (tm->n_helpers) nnf_event_notify(&tm->work);
-    SFX(do_parts)(tm);
+    long long start = nnf_now_ns();
+    if (SFX(do_one_part)(tm)) {
+        long long grace = nnf_now_ns() - start;
+        for (;;) {
+            long long deadline = nnf_now_ns() + grace;
+            while (SFX(part_on_offer)(tm) && nnf_now_ns() < deadline) nnf_cpu_relax();
+            if (!SFX(do_one_part)(tm)) break;
+        }
+    }
     nnf_event_wait(&tm->finished, SFX(all_parts_done), tm);
 }
 
