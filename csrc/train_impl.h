@@ -67,10 +67,12 @@ typedef struct {
     const REAL *params;
     const SFX(nnf_data) *data;
     int shuffle;
-    size_t n_threads;                        /* T */
-    SFX(nnf_workspace) *ws[NNF_MAX_THREADS]; /* ws[0] is the caller's */
-    uint64_t *rng[NNF_MAX_THREADS];          /* dropout generators; rng[0] the epoch's */
-    uint64_t helper_rng[NNF_MAX_THREADS][4];
+    size_t n_parts;                          /* T: the parts of a minibatch, which
+                                                fix the result (one per thread) */
+    SFX(nnf_workspace) *ws[NNF_MAX_THREADS]; /* part t's; ws[0] is the caller's */
+    uint64_t *rng[NNF_MAX_THREADS];          /* part t's dropout generator; rng[0] is
+                                                the epoch's */
+    uint64_t part_rng[NNF_MAX_THREADS][4];
     /* the current minibatch, set by the calling thread before it publishes it */
     size_t start, B;
     const size_t *rows;                      /* (B) when shuffling, else NULL */
@@ -97,7 +99,7 @@ static void SFX(batch_part)(SFX(team) *tm, size_t t)
 {
     SFX(nnf_workspace) *ws = tm->ws[t];
     const SFX(nnf_data) *data = tm->data;
-    size_t T = tm->n_threads, L = ws->n_layers;
+    size_t T = tm->n_parts, L = ws->n_layers;
     size_t lo = (tm->B * t + T - 1) / T, hi = (tm->B * (t + 1) + T - 1) / T, B = hi - lo;
     size_t F = data->n_features, O = ws->units[L];
     tm->part_rows[t] = B;
@@ -138,13 +140,13 @@ static int SFX(part_on_offer)(void *ctx)
 {
     SFX(team) *tm = ctx;
     return __atomic_load_n(&tm->quit, __ATOMIC_ACQUIRE) ||
-           (__atomic_load_n(&tm->next, __ATOMIC_ACQUIRE) & 0xffffffffu) < tm->n_threads;
+           (__atomic_load_n(&tm->next, __ATOMIC_ACQUIRE) & 0xffffffffu) < tm->n_parts;
 }
 
 static int SFX(all_parts_done)(void *ctx)
 {
     SFX(team) *tm = ctx;
-    return __atomic_load_n(&tm->done, __ATOMIC_ACQUIRE) == tm->n_threads;
+    return __atomic_load_n(&tm->done, __ATOMIC_ACQUIRE) == tm->n_parts;
 }
 
 /* Take one part of the published minibatch and do it; 0 when none was left. */
@@ -152,7 +154,7 @@ static int SFX(do_one_part)(SFX(team) *tm)
 {
     uint64_t v = __atomic_load_n(&tm->next, __ATOMIC_ACQUIRE);
     do {
-        if ((v & 0xffffffffu) >= tm->n_threads) return 0;
+        if ((v & 0xffffffffu) >= tm->n_parts) return 0;
         /* the minibatch's number in the high bits: a part of a minibatch that is
          * over can never be taken by a thread that looked at it too late */
     } while (!__atomic_compare_exchange_n(&tm->next, &v, v + 1, 0, __ATOMIC_ACQ_REL,
@@ -198,11 +200,11 @@ static void SFX(team_run)(SFX(team) *tm, uint64_t number)
     nnf_event_wait(&tm->finished, SFX(all_parts_done), tm);
 }
 
-/* Start up to T-1 helper threads (tm->n_helpers counts those the system gave;
- * with none, the calling thread does every part). */
+/* Start up to T-1 helper threads for the T parts (tm->n_helpers counts those the
+ * system gave; with none, the calling thread does every part). */
 static void SFX(team_start)(SFX(team) *tm, pthread_t *threads)
 {
-    size_t T = tm->n_threads;
+    size_t T = tm->n_parts;
     tm->next = (uint64_t)T; /* nothing on offer */
     if (T < 2) return;
     if (nnf_event_init(&tm->work) != 0) return;
@@ -226,12 +228,12 @@ static void SFX(team_stop)(SFX(team) *tm, pthread_t *threads)
     nnf_event_destroy(&tm->finished);
 }
 
-/* Everything an epoch needs before its first minibatch: helper workspaces,
- * gather buffers and dropout generators for T threads (tm->n_threads). */
+/* Everything an epoch needs before its first minibatch: a workspace, gather
+ * buffer and dropout generator for each of the T parts (tm->n_parts). */
 static int SFX(team_prepare)(SFX(team) *tm, SFX(nnf_workspace) *ws, uint64_t rng[4],
                              size_t batch_size)
 {
-    size_t T = tm->n_threads;
+    size_t T = tm->n_parts;
     tm->ws[0] = ws;
     tm->rng[0] = rng;
     if (T > 1) {
@@ -241,8 +243,8 @@ static int SFX(team_prepare)(SFX(team) *tm, SFX(nnf_workspace) *ws, uint64_t rng
             tm->ws[t] = ws->helpers[t - 1];
             /* seeded from the epoch's generator without advancing it, so that
              * the shuffles are the same for any number of threads */
-            nnf_rng_seed(tm->helper_rng[t], rng[0] ^ (rng[1] << 1) ^ rng[2] ^ rng[3] ^ t);
-            tm->rng[t] = tm->helper_rng[t];
+            nnf_rng_seed(tm->part_rng[t], rng[0] ^ (rng[1] << 1) ^ rng[2] ^ rng[3] ^ t);
+            tm->rng[t] = tm->part_rng[t];
         }
     }
     if (tm->shuffle && !SFX(is_sparse)(tm->data))
@@ -281,7 +283,7 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
     tm->params = params;
     tm->data = data;
     tm->shuffle = shuffle;
-    tm->n_threads = T;
+    tm->n_parts = T;
     status = SFX(team_prepare)(tm, ws, rng, batch_size);
     if (status != NNF_OK) goto done;
     SFX(team_start)(tm, threads);
@@ -304,7 +306,7 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
             tm->delta_scale = 1.0 / norm;
             /* each part: gather -> forward -> loss -> backward */
             SFX(team_run)(tm, number++);
-            for (size_t t = 0; t < tm->n_threads; t++) {
+            for (size_t t = 0; t < tm->n_parts; t++) {
                 if (status == NNF_OK) status = tm->status[t];
                 loss_sum += tm->loss_sum[t];
                 if (t > 0 && tm->part_rows[t] > 0)
