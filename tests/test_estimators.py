@@ -1,11 +1,7 @@
 """Behaviour of MLPClassifier and MLPRegressor: each test names what it pins down."""
 
-import os
 import pickle
 import re
-import signal
-import threading
-import time
 import warnings
 
 import joblib
@@ -21,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from nnfast import MLPClassifier, MLPRegressor
+from sigint import interrupted_after
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -663,25 +660,6 @@ def test_diverging_training_with_early_stopping_keeps_best_finite_weights():
 # ---------------------------------------------------------------- Ctrl-C
 
 
-def _fit_interrupted_after(model, X, y, seconds):
-    """Fit while a timer sends SIGINT to this process; returns (warnings, elapsed)."""
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        pytest.skip("SIGINT does not raise KeyboardInterrupt in this process")
-    timer = threading.Timer(seconds, os.kill, args=(os.getpid(), signal.SIGINT))
-    start = time.perf_counter()
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            timer.start()
-            model.fit(X, y)
-    except KeyboardInterrupt:
-        pytest.fail("KeyboardInterrupt escaped fit")
-    finally:
-        timer.cancel()
-        timer.join()
-    return caught, time.perf_counter() - start
-
-
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
 def test_keyboard_interrupt_stops_fit_with_usable_model(Estimator, solver):
@@ -699,7 +677,7 @@ def test_keyboard_interrupt_stops_fit_with_usable_model(Estimator, solver):
         n_iter_no_change=np.inf,
         random_state=0,
     )
-    caught, elapsed = _fit_interrupted_after(model, X, y, seconds=0.3)
+    caught, elapsed = interrupted_after(0.3, lambda: model.fit(X, y))
 
     interrupted = [w for w in caught if str(w.message) == "Training interrupted by user."]
     assert len(interrupted) == 1, [str(w.message) for w in caught]

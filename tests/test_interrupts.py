@@ -5,17 +5,12 @@ file covers partial_fit, fits with validation data, the Perceptron, and that an
 interrupted model trains on and survives a round trip through nnfast.save.
 """
 
-import os
-import signal
-import threading
-import time
-import warnings
-
 import numpy as np
 import pytest
 
 import nnfast
 from nnfast import MLPClassifier, MLPRegressor, Perceptron
+from sigint import interrupted_after
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -24,25 +19,6 @@ RNG = np.random.RandomState(0)
 X = RNG.randn(100_000, 20)
 Y = {"MLPClassifier": RNG.randint(0, 3, len(X)), "MLPRegressor": RNG.randn(len(X))}
 ESTIMATORS = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
-
-
-def _interrupted_after(seconds, call):
-    """Run call() while a timer sends SIGINT; returns (warnings, seconds taken)."""
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        pytest.skip("SIGINT does not raise KeyboardInterrupt in this process")
-    timer = threading.Timer(seconds, os.kill, args=(os.getpid(), signal.SIGINT))
-    start = time.perf_counter()
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            timer.start()
-            call()
-    except KeyboardInterrupt:
-        pytest.fail("KeyboardInterrupt escaped training")
-    finally:
-        timer.cancel()
-        timer.join()
-    return caught, time.perf_counter() - start
 
 
 def _assert_interrupted_once(caught, elapsed):
@@ -66,7 +42,7 @@ def test_interrupted_partial_fit_leaves_a_usable_model(estimator, solver):
     model = ESTIMATORS[estimator](hidden_layer_sizes=(64, 64), solver=solver, batch_size=1,
                                   random_state=0)
     kwargs = {"classes": [0, 1, 2]} if estimator == "MLPClassifier" else {}
-    caught, elapsed = _interrupted_after(
+    caught, elapsed = interrupted_after(
         0.3, lambda: model.partial_fit(X, Y[estimator], **kwargs))
     _assert_interrupted_once(caught, elapsed)
     _assert_usable(model, X[:100])
@@ -82,7 +58,7 @@ def test_interrupted_fit_with_validation_data_keeps_the_best_weights(estimator):
     model = ESTIMATORS[estimator](hidden_layer_sizes=(64,), batch_size=8, max_iter=10_000,
                                   tol=0, n_iter_no_change=np.inf, early_stopping=True,
                                   random_state=0)
-    caught, elapsed = _interrupted_after(0.3, lambda: model.fit(X[:20_000], Y[estimator][:20_000]))
+    caught, elapsed = interrupted_after(0.3, lambda: model.fit(X[:20_000], Y[estimator][:20_000]))
     _assert_interrupted_once(caught, elapsed)
     _assert_usable(model, X[:100])
     if model.validation_scores_:
@@ -93,7 +69,7 @@ def test_interrupted_lbfgs_warm_start_keeps_its_best_point():
     model = MLPRegressor(hidden_layer_sizes=(64, 64), solver="lbfgs", max_iter=5,
                          random_state=0).fit(X[:2000], Y["MLPRegressor"][:2000])
     model.set_params(warm_start=True, max_iter=100_000, max_fun=10**9, tol=0)
-    caught, elapsed = _interrupted_after(
+    caught, elapsed = interrupted_after(
         0.3, lambda: model.fit(X[:20_000], Y["MLPRegressor"][:20_000]))
     _assert_interrupted_once(caught, elapsed)
     _assert_usable(model, X[:100])
@@ -103,7 +79,7 @@ def test_interrupted_perceptron_leaves_a_usable_model():
     # Labels at random: never separable, so the rule runs all max_iter epochs.
     y = Y["MLPClassifier"][:20_000]
     model = Perceptron(max_iter=10**9, random_state=0)
-    caught, elapsed = _interrupted_after(0.3, lambda: model.fit(X[:20_000], y))
+    caught, elapsed = interrupted_after(0.3, lambda: model.fit(X[:20_000], y))
     _assert_interrupted_once(caught, elapsed)
     assert model.n_iter_ == len(model.errors_) >= 1
     assert set(np.unique(model.predict(X[:1000]))) <= {0, 1, 2}
@@ -112,7 +88,7 @@ def test_interrupted_perceptron_leaves_a_usable_model():
 
 def test_interrupted_model_saves_and_loads(tmp_path):
     model = MLPClassifier(hidden_layer_sizes=(64, 64), batch_size=1, random_state=0)
-    caught, elapsed = _interrupted_after(
+    caught, elapsed = interrupted_after(
         0.3, lambda: model.partial_fit(X, Y["MLPClassifier"], classes=[0, 1, 2]))
     _assert_interrupted_once(caught, elapsed)
     nnfast.save(model, tmp_path / "model.npz")
