@@ -33,7 +33,11 @@ struct SFX(nnf_workspace) {
                               threads of a training team (train_impl.h), made on
                               first use, each for helper_capacity rows */
     size_t n_helpers, helper_capacity;
+    struct SFX(team) *team; /* the training team (train_impl.h): its helper threads
+                              stay between epochs, until this workspace is freed */
 };
+
+static void SFX(team_free)(struct SFX(team) *tm);
 
 void SFX(nnf_workspace_free)(SFX(nnf_workspace) *ws)
 {
@@ -53,6 +57,7 @@ void SFX(nnf_workspace_free)(SFX(nnf_workspace) *ws)
     free(ws->xb);
     free(ws->rows);
     free(ws->perm);
+    SFX(team_free)(ws->team); /* its threads stop before what they use is freed */
     for (size_t i = 0; i < ws->n_helpers; i++) SFX(nnf_workspace_free)(ws->helpers[i]);
     free(ws->helpers);
     free(ws);

@@ -42,20 +42,34 @@ static NNF_HOT void SFX(adam_range)(REAL *restrict params, REAL *restrict m,
                                     size_t begin, size_t end, double penalty[2])
 {
     double ss = 0, sa = 0;
-    /* with L1, each entry's own step size, as in proximal Adam */
+    if (l1 > 0) {
+        /* each entry's own step size, as in proximal Adam */
 #pragma omp simd reduction(+ : ss, sa)
-    for (size_t i = begin; i < end; i++) {
-        REAL p = params[i];
-        ss += (double)p * (double)p;
-        sa += fabs((double)p);
-        REAL g = grad[i] + lam * p;
-        REAL mi = b1 * m[i] + (1 - b1) * g;
-        REAL vi = b2 * v[i] + (1 - b2) * g * g;
-        m[i] = mi;
-        v[i] = vi;
-        REAL denom = R_SQRT(vi) + eps;
-        p -= step * mi / denom;
-        params[i] = l1 > 0 ? SFX(soft_threshold)(p, step * l1 / denom) : p;
+        for (size_t i = begin; i < end; i++) {
+            REAL p = params[i];
+            ss += (double)p * (double)p;
+            sa += fabs((double)p);
+            REAL g = grad[i] + lam * p;
+            REAL mi = b1 * m[i] + (1 - b1) * g;
+            REAL vi = b2 * v[i] + (1 - b2) * g * g;
+            m[i] = mi;
+            v[i] = vi;
+            REAL denom = R_SQRT(vi) + eps;
+            params[i] = SFX(soft_threshold)(p - step * mi / denom, step * l1 / denom);
+        }
+    } else {
+#pragma omp simd reduction(+ : ss, sa)
+        for (size_t i = begin; i < end; i++) {
+            REAL p = params[i];
+            ss += (double)p * (double)p;
+            sa += fabs((double)p);
+            REAL g = grad[i] + lam * p;
+            REAL mi = b1 * m[i] + (1 - b1) * g;
+            REAL vi = b2 * v[i] + (1 - b2) * g * g;
+            m[i] = mi;
+            v[i] = vi;
+            params[i] = p - step * mi / (R_SQRT(vi) + eps);
+        }
     }
     if (penalty) {
         penalty[0] = ss;

@@ -62,8 +62,25 @@ static NNF_HOT void SFX(add_into)(REAL *restrict dst, const REAL *restrict src, 
     for (size_t i = 0; i < n; i++) dst[i] += src[i];
 }
 
-/* What the threads of a team share for one epoch. */
-typedef struct {
+/* Store to every cache line of x (n) without changing it, so that this core
+ * owns the lines before a step rewrites them. The helpers read the parameters in
+ * their parts and keep shared copies; the step's stores would then wait on the
+ * invalidation of each line in turn, a pass of plain stores asks for all of
+ * them at once. Measured on tabular_small (5569 parameters, 2 threads): the
+ * Adam step took 6.5 us after the parts, 1.8 us after this 1 us pass. */
+static void SFX(own_lines)(REAL *x, size_t n)
+{
+    volatile REAL *v = x;
+    for (size_t i = 0; i < n; i += 64 / sizeof(REAL)) v[i] = v[i];
+    if (n) v[n - 1] = v[n - 1];
+}
+
+/* What the threads of a team share; the epoch's fields are set by the calling
+ * thread before it publishes the epoch's first minibatch. */
+typedef struct SFX(team) {
+    pid_t pid;                               /* the process whose threads they are */
+    pthread_t threads[NNF_MAX_THREADS - 1];  /* the helpers (n_helpers) */
+    uint64_t number;                         /* minibatches published so far */
     const REAL *params;
     const SFX(nnf_data) *data;
     int shuffle;
@@ -183,10 +200,10 @@ static void *SFX(team_worker)(void *arg)
  * before it does that part itself: a helper a little late costs a little wait,
  * not a whole part done twice as slowly; a helper without a core (a busy
  * machine) costs one part's time. */
-static void SFX(team_run)(SFX(team) *tm, uint64_t number)
+static void SFX(team_run)(SFX(team) *tm)
 {
     __atomic_store_n(&tm->done, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&tm->next, number << 32, __ATOMIC_RELEASE);
+    __atomic_store_n(&tm->next, tm->number++ << 32, __ATOMIC_RELEASE);
     if (tm->n_helpers) nnf_event_notify(&tm->work);
     long long start = nnf_now_ns();
     if (SFX(do_one_part)(tm)) {
@@ -202,7 +219,7 @@ static void SFX(team_run)(SFX(team) *tm, uint64_t number)
 
 /* Start up to T-1 helper threads for the T parts (tm->n_helpers counts those the
  * system gave; with none, the calling thread does every part). */
-static void SFX(team_start)(SFX(team) *tm, pthread_t *threads)
+static void SFX(team_start)(SFX(team) *tm)
 {
     size_t T = tm->n_parts;
     tm->next = (uint64_t)T; /* nothing on offer */
@@ -214,18 +231,40 @@ static void SFX(team_start)(SFX(team) *tm, pthread_t *threads)
     }
     tm->events = 1;
     while (tm->n_helpers < T - 1 &&
-           pthread_create(&threads[tm->n_helpers], NULL, SFX(team_worker), tm) == 0)
+           pthread_create(&tm->threads[tm->n_helpers], NULL, SFX(team_worker), tm) == 0)
         tm->n_helpers++;
 }
 
-static void SFX(team_stop)(SFX(team) *tm, pthread_t *threads)
+/* Stop the helpers and free the team. In a child forked while the team lived,
+ * its helpers do not exist: there is nothing to stop, and the events may have
+ * been copied mid-use, so they are left alone. */
+static void SFX(team_free)(SFX(team) *tm)
 {
-    if (!tm->events) return;
-    __atomic_store_n(&tm->quit, 1, __ATOMIC_RELEASE);
-    nnf_event_notify(&tm->work);
-    for (size_t i = 0; i < tm->n_helpers; i++) pthread_join(threads[i], NULL);
-    nnf_event_destroy(&tm->work);
-    nnf_event_destroy(&tm->finished);
+    if (tm == NULL) return;
+    if (tm->events && tm->pid == getpid()) {
+        __atomic_store_n(&tm->quit, 1, __ATOMIC_RELEASE);
+        nnf_event_notify(&tm->work);
+        for (size_t i = 0; i < tm->n_helpers; i++) pthread_join(tm->threads[i], NULL);
+        nnf_event_destroy(&tm->work);
+        nnf_event_destroy(&tm->finished);
+    }
+    free(tm);
+}
+
+/* ws's team for T parts: the one kept from an earlier epoch when it has T parts,
+ * else a new one with its helpers started. NULL when out of memory. Starting
+ * threads costs about 60 us an epoch, a few percent of a small network's. */
+static SFX(team) *SFX(team_for)(SFX(nnf_workspace) *ws, size_t T)
+{
+    SFX(team) *tm = ws->team;
+    if (tm != NULL && tm->n_parts == T && tm->pid == getpid()) return tm;
+    SFX(team_free)(tm);
+    ws->team = tm = calloc(1, sizeof(*tm));
+    if (tm == NULL) return NULL;
+    tm->pid = getpid();
+    tm->n_parts = T;
+    SFX(team_start)(tm);
+    return tm;
 }
 
 /* Everything an epoch needs before its first minibatch: a workspace, gather
@@ -274,20 +313,13 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
     if (T > n_threads) T = n_threads;
     if (T > NNF_MAX_THREADS) T = NNF_MAX_THREADS;
     if (T < 1) T = 1;
-    SFX(team) *tm = calloc(1, sizeof(*tm));
-    pthread_t *threads = calloc(T, sizeof(*threads));
-    if (tm == NULL || threads == NULL) {
-        status = NNF_ENOMEM;
-        goto done;
-    }
+    SFX(team) *tm = SFX(team_for)(ws, T);
+    if (tm == NULL) return NNF_ENOMEM;
     tm->params = params;
     tm->data = data;
     tm->shuffle = shuffle;
-    tm->n_parts = T;
     status = SFX(team_prepare)(tm, ws, rng, batch_size);
-    if (status != NNF_OK) goto done;
-    SFX(team_start)(tm, threads);
-    uint64_t number = 0; /* minibatches run by the team */
+    if (status != NNF_OK) return status;
 
     for (size_t start = 0; start < N && status == NNF_OK; start += batch_size) {
         size_t B = N - start < batch_size ? N - start : batch_size;
@@ -305,7 +337,8 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
             tm->rows = rows;
             tm->delta_scale = 1.0 / norm;
             /* each part: gather -> forward -> loss -> backward */
-            SFX(team_run)(tm, number++);
+            SFX(team_run)(tm);
+            if (tm->n_helpers) SFX(own_lines)(params, P);
             for (size_t t = 0; t < tm->n_parts; t++) {
                 if (status == NNF_OK) status = tm->status[t];
                 loss_sum += tm->loss_sum[t];
@@ -338,11 +371,7 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
         stats->n_seen += B;
         if (check != NULL && start + B < N && check(check_ctx)) status = NNF_EINTERRUPTED;
     }
-    SFX(team_stop)(tm, threads);
     if (stats->grad_norms && stats->n_batches > 0)
         for (size_t i = 0; i < 2 * L; i++) stats->grad_norms[i] /= (double)stats->n_batches;
-done:
-    free(threads);
-    free(tm);
     return status;
 }

@@ -6,8 +6,11 @@ tests/test_kernels.py checks the one-thread epoch: the threads may change the
 order of a sum, nothing else.
 """
 
+import gc
+import os
 import subprocess
 import sys
+import textwrap
 import threading
 
 import numpy as np
@@ -158,6 +161,76 @@ def test_n_threads_must_be_positive():
     with pytest.raises(ValueError, match="n_threads must be at least 1"):
         net.train_epoch(params, np.zeros(net.n_params), _core.seed_state(0), X, Y, sw, 8,
                         True, "sgd", 0.1, n_threads=0)
+
+
+def os_threads():
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_the_team_is_kept_between_epochs_and_stopped_with_the_network():
+    X, Y, sw, params = make_problem(512)
+    net = make_net(64)
+    opt_state = np.zeros(net.n_params)
+
+    def epoch(n_threads):
+        net.train_epoch(params, opt_state, _core.seed_state(1), X, Y, sw, 64, True, "sgd",
+                        0.01, n_threads=n_threads)
+
+    epoch(1)
+    before = os_threads()
+    epoch(3)
+    assert os_threads() == before + 2, "an epoch of 3 parts should leave 2 helpers"
+    epoch(3)
+    assert os_threads() == before + 2, "a second epoch started helpers of its own"
+    epoch(2)
+    assert os_threads() == before + 1, "another number of parts kept the old helpers"
+    del net
+    gc.collect()
+    assert os_threads() == before, "freeing the network left its helpers running"
+
+
+FORK_SCRIPT = """
+import os, sys
+import numpy as np
+from nnfast import _core
+sys.path.insert(0, {tests!r})
+from test_threads import make_net, make_problem
+
+X, Y, sw, params = make_problem(300)
+net = make_net(64)
+
+def epoch(p):
+    p = p.copy()
+    net.train_epoch(p, np.zeros(net.n_params), _core.seed_state(3), X, Y, sw, 64, True,
+                    "sgd", 0.05, n_threads=2)
+    return p
+
+first = epoch(params)  # the team's helper is running (asleep) from here on
+read_end, write_end = os.pipe()
+pid = os.fork()
+if pid == 0:
+    # the child has no helper thread, only the team's memory: it must start its
+    # own, and freeing the network must not wait for the parent's
+    os.close(read_end)
+    again = epoch(params)
+    del net
+    os.write(write_end, b"same" if np.array_equal(again, first) else b"diff")
+    os._exit(0)
+os.close(write_end)
+answer = os.read(read_end, 16)
+_, code = os.waitpid(pid, 0)
+print(answer.decode(), code)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_trains_without_the_parents_helpers():
+    script = FORK_SCRIPT.format(tests=os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["same", "0"], done.stdout + done.stderr
 
 
 # ---------------------------------------------------------------- BLAS's limit
