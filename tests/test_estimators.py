@@ -14,7 +14,7 @@ from sklearn.datasets import load_iris, make_classification, make_multilabel_cla
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 from nnfast import MLPClassifier, MLPRegressor
 from sigint import interrupted_after
@@ -299,6 +299,24 @@ def test_multilabel_classification_with_indicator_y():
     assert predicted.shape == Y.shape
     assert_array_equal(predicted, clf.predict_proba(X) > 0.5)
     assert clf.score(X, Y) > 0.5  # subset accuracy
+
+
+@pytest.mark.parametrize("labels, fitted_on", [
+    (np.array([1, 0, 1, 1, 0]), None),
+    (np.array(["b", "a", "c", "a", "c"]), None),
+    (np.array(["no", "yes", "no"], dtype=object), None),
+    (np.array([True, False, False]), None),
+    (np.array([0.0, 2.0, 1.0, 2.0]), None),
+    (np.array([3, 7, 7]), [3, 5, 7]),         # partial_fit's classes: more than y has
+    (np.array([[1, 0, 1], [0, 0, 1]]), None),  # multilabel: LabelBinarizer's own path
+])
+def test_targets_are_encoded_as_label_binarizer_encodes_them(labels, fitted_on):
+    clf = MLPClassifier()
+    clf._label_binarizer = LabelBinarizer().fit(labels if fitted_on is None else fitted_on)
+    expected = clf._label_binarizer.transform(labels).astype(bool)
+    got = clf._encode(labels)
+    assert got.dtype == bool
+    assert_array_equal(got, expected)
 
 
 # ---------------------------------------------------------------- regression

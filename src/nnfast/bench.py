@@ -1,7 +1,8 @@
 """`python -m nnfast.bench` / `nnfast bench`: every contender on DESIGN.md's workloads, one table.
 
-All contenders run in one process, one after the other, on the same seeded data
-(see nnfast._workloads): nnfast at its default settings (float32), scikit-learn's
+All contenders run in one process, one after the other (each after half a
+second's rest, so that the idle BLAS and OpenMP threads left spinning by the one
+before have gone to sleep), on the same seeded data (see nnfast._workloads): nnfast at its default settings (float32), scikit-learn's
 MLP on float32 input (it then computes in float32 too) and, when it is installed,
 the same network trained by a plain PyTorch loop in float32. For each workload
 and contender it measures
@@ -54,6 +55,11 @@ from nnfast._workloads import (
 
 GEMM_N = 2048
 GEMM_RUNS = 5
+# Seconds of rest before each contender's fits. BLAS's and OpenMP's idle threads
+# spin for a while after a multithreaded call (OpenBLAS's for about 0.1 s): the
+# 2048^3 GEMM and PyTorch's fits leave them spinning, and they would take a core
+# from whichever contender comes next. Each contender starts on a quiet machine.
+SETTLE_SECONDS = 0.5
 LIBRARIES = ("nnfast", "sklearn", "torch")
 
 
@@ -259,6 +265,7 @@ def measure(workload, contender, repeat, predict_calls):
     (run() adds the FLOP rate as a percentage of the GEMM rate)."""
     X, y = dataset(workload, "float32")
     fit_seconds = []
+    time.sleep(SETTLE_SECONDS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning: the epochs are fixed
         # A first fit pays one-off costs (PyTorch's thread pool and kernel

