@@ -14,12 +14,23 @@
  * Template: see core_impl.h. */
 
 
-/* dst (B,cols) = src rows rows[0..B) of a (N,cols) array */
-static void SFX(gather_rows)(REAL *dst, const REAL *src, const size_t *rows, size_t B,
-                             size_t cols)
+/* dst (B,cols) = src rows rows[0..B) of a (N,cols) array. Short rows (a few
+ * features, one target) are copied by a loop: a memcpy call per row cost more
+ * than the copy (3 us of a 78 us tabular_small minibatch). */
+static void SFX(gather_rows)(REAL *restrict dst, const REAL *restrict src,
+                             const size_t *rows, size_t B, size_t cols)
 {
-    for (size_t i = 0; i < B; i++)
-        memcpy(dst + i * cols, src + rows[i] * cols, cols * sizeof(REAL));
+    if (cols == 1) {
+        for (size_t i = 0; i < B; i++) dst[i] = src[rows[i]];
+    } else if (cols < 64) {
+        for (size_t i = 0; i < B; i++) {
+            const REAL *s = src + rows[i] * cols;
+            for (size_t j = 0; j < cols; j++) dst[i * cols + j] = s[j];
+        }
+    } else {
+        for (size_t i = 0; i < B; i++)
+            memcpy(dst + i * cols, src + rows[i] * cols, cols * sizeof(REAL));
+    }
 }
 
 /* ws->perm = 0, 1, ..., N-1: every epoch shuffles from the same start, so the
