@@ -1528,7 +1528,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y_prob : ndarray of shape (n_samples, n_classes)
             Probability of each class, ordered as in ``classes_``.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         y_pred = self._forward_pass_fast(X)
         if len(self.classes_) == 1:  # fitted on one class: it is certain
             return np.ones((y_pred.shape[0], 1), dtype=y_pred.dtype)
