@@ -8,6 +8,7 @@ order of a sum, nothing else.
 
 import gc
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -227,10 +228,18 @@ print(answer.decode(), code)
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_trains_without_the_parents_helpers():
     script = FORK_SCRIPT.format(tests=os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["same", "0"], done.stdout + done.stderr
+    # its own process group: a hung child is killed with its parent
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail("the forked child hung (waiting for helpers it does not have?)\n" + err)
+    assert proc.returncode == 0, err
+    assert out.split() == ["same", "0"], out + err
 
 
 # ---------------------------------------------------------------- BLAS's limit
