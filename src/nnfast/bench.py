@@ -2,9 +2,10 @@
 
 All contenders run in one process, one after the other (each after half a
 second's rest, so that the idle BLAS and OpenMP threads left spinning by the one
-before have gone to sleep), on the same seeded data (see nnfast._workloads): nnfast at its default settings (float32), scikit-learn's
-MLP on float32 input (it then computes in float32 too) and, when it is installed,
-the same network trained by a plain PyTorch loop in float32. For each workload
+before have gone to sleep), on the same seeded data (see nnfast._workloads):
+nnfast at its default settings (float32), scikit-learn's MLP on float32 input
+(it then computes in float32 too) and, when it is installed, the same network
+trained by a plain PyTorch loop in float32. For each workload
 and contender it measures
 
 * fit: the smallest wall time of ``--repeat`` fits (each a fresh estimator,
