@@ -21,6 +21,8 @@ struct SFX(nnf_workspace) {
                               the mask (0 or 1/keep), (capacity, units[l]) each */
     int dropped;           /* whether the last forward pass applied dropout */
     REAL *delta[2];        /* (capacity, max units) each, used in turn going backward */
+    REAL *wt;              /* (largest units[l] * units[l+1], l >= 1) a transposed copy
+                              of a weight matrix, for backpropagating deltas */
     REAL *grad;            /* (P) */
     REAL *yb, *swb;        /* gathered targets (capacity,O) and weights (capacity) */
     REAL *xb;              /* gathered dense input (capacity,F), allocated on first use */
@@ -97,7 +99,7 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
     ws->dropout[L - 1] = 0;
     ws->n_weights = nnf_n_weights(arch);
     ws->n_params = nnf_n_params(arch);
-    size_t off = 0, max_units = 0;
+    size_t off = 0, max_units = 0, max_wt = 0;
     for (size_t l = 0; l < L; l++) {
         ws->w_off[l] = off;
         off += arch->units[l] * arch->units[l + 1];
@@ -111,9 +113,11 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
         total += 2 * capacity * arch->units[l];
         if (l < L && ws->dropout[l - 1] > 0) total += 2 * capacity * arch->units[l];
         if (arch->units[l] > max_units) max_units = arch->units[l];
+        if (l < L && arch->units[l] * arch->units[l + 1] > max_wt)
+            max_wt = arch->units[l] * arch->units[l + 1];
     }
     size_t O = arch->units[L];
-    total += 2 * capacity * max_units + ws->n_params + capacity * O + capacity;
+    total += 2 * capacity * max_units + max_wt + ws->n_params + capacity * O + capacity;
     ws->block = malloc(total * sizeof(REAL));
     if (ws->block == NULL) {
         SFX(nnf_workspace_free)(ws);
@@ -130,6 +134,7 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
     }
     ws->delta[0] = p; p += capacity * max_units;
     ws->delta[1] = p; p += capacity * max_units;
+    ws->wt = p; p += max_wt;
     ws->grad = p; p += ws->n_params;
     ws->yb = p; p += capacity * O;
     ws->swb = p;
@@ -206,8 +211,9 @@ static int SFX(backward_batch)(SFX(nnf_workspace) *ws, const REAL *params,
             }
             status = SFX(nnf_sparse_dense_backward)(dw, db, dout, data, rows, B, ws->units[1]);
         } else {
-            status = SFX(dense_backward)(l > 0 ? dinp : NULL, dw, db, dout, ws->h[l], w, B,
-                                         ws->units[l], ws->units[l + 1], accumulate);
+            status = SFX(dense_backward)(l > 0 ? dinp : NULL, dw, db, dout, ws->h[l], w,
+                                         ws->wt, B, ws->units[l], ws->units[l + 1],
+                                         accumulate);
         }
         if (status != NNF_OK) return status;
         if (l == 0) break;
