@@ -26,9 +26,9 @@ static NNF_HOT double SFX(binary_log_loss)(REAL *delta, REAL *p, const REAL *z, 
         double row = 0;
         REAL s = (REAL)((sw ? (double)sw[i] : 1.0) * delta_scale);
         for (size_t j = i * O; j < (i + 1) * O; j++) {
-            /* the logistic without overflow, as SFX(logistic) */
-            REAL e = R_EXP(z[j] > 0 ? -z[j] : z[j]), r = 1 / (1 + e);
-            REAL pj = z[j] >= 0 ? r : e * r, yj = y[j];
+            /* SFX(logistic), the same divisions, without a branch */
+            REAL e = R_EXP(z[j] > 0 ? -z[j] : z[j]);
+            REAL pj = (z[j] >= 0 ? 1 : e) / (1 + e), yj = y[j];
             REAL pc = pj < lo ? lo : (pj > hi ? hi : pj);
             if (yj == 0 || yj == 1)
                 row -= R_LOG(yj == 1 ? pc : 1 - pc);

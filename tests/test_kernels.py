@@ -399,6 +399,22 @@ def test_binary_log_loss_takes_soft_targets(dtype):
     assert_allclose(delta, (p_expected - y) * 0.5, **tol(dtype))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_binary_log_loss_output_is_the_logistic_activation_bit_for_bit(dtype):
+    # The loss computes its own logistic; predict uses activation_forward's.
+    # They must agree exactly, or a fit's loss and its predictions disagree.
+    rng = np.random.default_rng(12)
+    z = np.concatenate([rng.uniform(-30, 30, 500), [0.0, -0.0, 1e-30, -1e-30, 88.0, -88.0,
+                                                     1000.0, -1000.0]]).astype(dtype)
+    z = z.reshape(-1, 2)
+    y = rng.integers(0, 2, z.shape).astype(dtype)
+    p, delta = np.empty_like(z), np.empty_like(z)
+    _core.output_loss(delta, p, z, y, None, "binary_log_loss", 1.0)
+    a = np.empty_like(z)
+    _core.activation_forward(a, z.copy(), np.empty(0, dtype), "logistic")
+    assert_array_equal(p, a, err_msg="binary_log_loss's output differs from the logistic")
+
+
 # ---------------------------------------------------------------- dense layers
 
 DENSE_SHAPES = [(1, 1, 1), (6, 5, 4), (13, 1, 7), (2, 9, 1)]
