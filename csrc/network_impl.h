@@ -399,11 +399,11 @@ int SFX(nnf_forward_all)(REAL **out, SFX(nnf_workspace) *ws, const REAL *params,
     return NNF_OK;
 }
 
-int SFX(nnf_loss_grad)(REAL *grad, double *loss, SFX(nnf_workspace) *ws,
+int SFX(nnf_loss_grad)(REAL *grad, double *loss, REAL *out, SFX(nnf_workspace) *ws,
                        const REAL *params, const SFX(nnf_data) *data, double alpha,
                        double l1)
 {
-    /* data is (N,F) with Y (N,O); grad is (P) or NULL */
+    /* data is (N,F) with Y (N,O); grad is (P) or NULL; out is (N,O) or NULL */
     size_t N = data->n_samples, L = ws->n_layers, O = ws->units[L];
     double sw_sum = (double)N;
     if (data->sample_weight) {
@@ -425,6 +425,7 @@ int SFX(nnf_loss_grad)(REAL *grad, double *loss, SFX(nnf_workspace) *ws,
                                           1.0 / norm, B, O);
         if (status == NNF_OK && grad) status = SFX(backward_batch)(ws, params, data, rows, B, 1);
         if (status != NNF_OK) return status;
+        if (out) memcpy(out + start * O, ws->a[L], B * O * sizeof(REAL));
         total += part;
     }
     double penalty[2];

@@ -113,10 +113,12 @@ int NNF_SFX(nnf_forward_all)(NNF_REAL **out, NNF_SFX(nnf_workspace) *ws,
 /* Full-batch objective and its gradient (for L-BFGS), in chunks of the workspace's
  * capacity, without dropout: loss = weighted mean loss + (alpha/2 |W|^2 +
  * l1 |W|_1) / sum(w); grad (P) its exact gradient (a subgradient for L1, also
- * exact for several outputs). grad may be NULL to compute the loss only. */
-int NNF_SFX(nnf_loss_grad)(NNF_REAL *grad, double *loss, NNF_SFX(nnf_workspace) *ws,
-                           const NNF_REAL *params, const NNF_SFX(nnf_data) *data,
-                           double alpha, double l1);
+ * exact for several outputs). grad may be NULL to compute the loss only. out
+ * (N,O), when non-NULL, gets the output activations (as nnf_predict's): a
+ * validation set's loss and predictions from one forward pass. */
+int NNF_SFX(nnf_loss_grad)(NNF_REAL *grad, double *loss, NNF_REAL *out,
+                           NNF_SFX(nnf_workspace) *ws, const NNF_REAL *params,
+                           const NNF_SFX(nnf_data) *data, double alpha, double l1);
 
 /* One epoch of minibatch training: (shuffle) -> per batch: gather -> forward
  * (with dropout) -> backward -> clip -> optimizer step. params (P) and opt_state

@@ -13,7 +13,7 @@ way, with their definitions computed in NumPy; cases sit away from every kink
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import xlogy
 
 from nnfast import _core
@@ -147,6 +147,27 @@ def test_loss_is_scikit_learn_objective_of_the_predictions(loss, weighted):
     assert loss_value == pytest.approx(expected, rel=1e-12), (
         f"{loss}: loss_grad's loss {loss_value!r}, scikit-learn's objective on "
         f"predict's output {expected!r}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loss", list(OUTPUTS) + list(ROBUST_OUTPUTS))
+def test_loss_pass_outputs_are_predict_outputs_bit_for_bit(loss, dtype):
+    # A validation set's loss and predictions come from one pass (out=); they
+    # must be the predictions of predict, in every chunk (capacity < rows).
+    _, params, X, Y, sw = make_case("tanh", loss, True, seed=3)
+    net = _core.Network(UNITS, ["tanh", "tanh", {**OUTPUTS, **ROBUST_OUTPUTS}[loss]], loss,
+                        dtype, CAPACITY, loss_param=HUBER_DELTA if loss == "huber" else 1.0)
+    params, X, Y, sw = (a.astype(dtype) for a in (params, X, Y, sw))
+    out = np.full(Y.shape, np.nan, dtype)
+    loss_value, grad = net.loss_grad(params, X, Y, sw, ALPHA, need_grad=False, out=out)
+    assert grad is None
+    assert_array_equal(out, net.predict(params, X), err_msg=f"{loss}: out= differs from predict")
+    assert loss_value == net.loss_grad(params, X, Y, sw, ALPHA, need_grad=False)[0]
+    with pytest.raises(ValueError, match="out"):
+        net.loss_grad(params, X, Y, sw, ALPHA, out=np.empty((N_SAMPLES - 1, Y.shape[1]), dtype))
+    other = np.float64 if dtype == np.float32 else np.float32
+    with pytest.raises(TypeError, match="out must be"):
+        net.loss_grad(params, X, Y, sw, ALPHA, out=np.empty(Y.shape, other))
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])

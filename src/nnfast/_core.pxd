@@ -162,10 +162,10 @@ cdef extern from "nnfast.h" nogil:
                             const nnf_data_f32 *data)
     int nnf_forward_all_f64(double **out, nnf_workspace_f64 *ws, const double *params,
                             const nnf_data_f64 *data)
-    int nnf_loss_grad_f32(float *grad, double *loss, nnf_workspace_f32 *ws,
+    int nnf_loss_grad_f32(float *grad, double *loss, float *out, nnf_workspace_f32 *ws,
                           const float *params, const nnf_data_f32 *data, double alpha,
                           double l1)
-    int nnf_loss_grad_f64(double *grad, double *loss, nnf_workspace_f64 *ws,
+    int nnf_loss_grad_f64(double *grad, double *loss, double *out, nnf_workspace_f64 *ws,
                           const double *params, const nnf_data_f64 *data, double alpha,
                           double l1)
     int nnf_train_epoch_f32(float *params, float *opt_state, nnf_optimizer *opt,

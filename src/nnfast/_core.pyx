@@ -630,9 +630,10 @@ cdef class Network:
         return [(arrays[2 * l], arrays[2 * l + 1]) for l in range(L)]
 
     def loss_grad(self, params, X, Y, sample_weight, double alpha, double l1=0.0,
-                  bint need_grad=True):
+                  bint need_grad=True, out=None):
         """Full-batch (loss, gradient) at params (no dropout), for L-BFGS; the
-        gradient is None when need_grad is False."""
+        gradient is None when need_grad is False. `out` (N, O), when given,
+        receives the output activations of the same forward pass."""
         self._check_params(params)
         total_weight = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
         if not total_weight > 0:
@@ -645,22 +646,39 @@ cdef class Network:
         cdef const double[::1] p64
         cdef float[::1] g32
         cdef double[::1] g64
+        cdef float[:, ::1] o32
+        cdef double[:, ::1] o64
         cdef float *gp32 = NULL
         cdef double *gp64 = NULL
+        cdef float *op32 = NULL
+        cdef double *op64 = NULL
+        if out is not None:
+            _expect("Network.loss_grad: out", out.shape,
+                    (X.shape[0], int(self.units[self.arch.n_layers])))
+            if out.dtype != self.dtype:
+                raise TypeError(f"Network.loss_grad: out must be {self.dtype}, got {out.dtype}")
         if self.ws32 != NULL:
             p32 = params
             if need_grad:
                 g32 = grad
                 gp32 = &g32[0]
+            if out is not None and X.shape[0] > 0:
+                o32 = out
+                op32 = &o32[0, 0]
             with nogil:
-                status = nnf_loss_grad_f32(gp32, &loss, self.ws32, &p32[0], &d.d32, alpha, l1)
+                status = nnf_loss_grad_f32(gp32, &loss, op32, self.ws32, &p32[0], &d.d32,
+                                           alpha, l1)
         else:
             p64 = params
             if need_grad:
                 g64 = grad
                 gp64 = &g64[0]
+            if out is not None and X.shape[0] > 0:
+                o64 = out
+                op64 = &o64[0, 0]
             with nogil:
-                status = nnf_loss_grad_f64(gp64, &loss, self.ws64, &p64[0], &d.d64, alpha, l1)
+                status = nnf_loss_grad_f64(gp64, &loss, op64, self.ws64, &p64[0], &d.d64,
+                                           alpha, l1)
         _check(status)
         return loss, grad
 

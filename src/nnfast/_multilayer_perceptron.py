@@ -865,11 +865,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             params[:] = self._best_params
 
     def _validation_figures(self, net, validation):
-        """(loss, score, monitored metric or NaN) on the validation set: one C
-        forward pass for the loss, one for the predictions, metrics in C."""
+        """(loss, score, monitored metric or NaN) on the validation set: the loss
+        and the predictions from one C forward pass, metrics in C."""
         X_val, Y_val, y_true, sw_val = validation
-        loss, _ = net.loss_grad(self._params, X_val, Y_val, sw_val, 0.0, need_grad=False)
-        y_pred = self._predict(X_val, check_input=False)
+        output = np.empty(Y_val.shape, dtype=self._params.dtype)
+        loss, _ = net.loss_grad(self._params, X_val, Y_val, sw_val, 0.0, need_grad=False,
+                                out=output)
+        y_pred = self._predictions(output)
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return loss, np.nan, np.nan
         score_function = metrics.accuracy_score if is_classifier(self) else metrics.r2_score
@@ -1428,10 +1430,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        return self._decode(y_pred)
+        return self._predictions(self._forward_pass_fast(X, check_input=check_input))
+
+    def _predictions(self, output):
+        """Classes for the output activations (n_samples, n_outputs)."""
+        return self._decode(output.ravel() if self.n_outputs_ == 1 else output)
 
     def _encode(self, y):
         """The 0/1 indicator matrix (bool) of labels y, as
@@ -1691,10 +1694,12 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
-        if y_pred.shape[1] == 1:
-            return y_pred.ravel()
-        return y_pred
+        return self._predictions(self._forward_pass_fast(X, check_input=check_input))
+
+    @staticmethod
+    def _predictions(output):
+        """Predicted targets for the output activations (n_samples, n_outputs)."""
+        return output.ravel() if output.shape[1] == 1 else output
 
     def _score(self, X, y, sample_weight=None):
         return self._score_with_function(X, y, sample_weight, r2_score)
