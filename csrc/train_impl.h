@@ -47,16 +47,37 @@ static int SFX(reset_perm)(SFX(nnf_workspace) *ws, size_t N)
     return NNF_OK;
 }
 
-/* The global norm of ws->grad; adds each layer's weight and bias gradient norms
- * to norms (2L) when it is non-NULL. */
-static double SFX(grad_norm)(SFX(nnf_workspace) *ws, double *norms)
+/* dst (n) += src (n); returns the sum of squares of the new dst */
+static NNF_HOT double SFX(add_sum_sq)(REAL *restrict dst, const REAL *restrict src, size_t n)
+{
+    double ss = 0;
+#pragma omp simd reduction(+ : ss)
+    for (size_t i = 0; i < n; i++) {
+        REAL g = dst[i] + src[i];
+        dst[i] = g;
+        ss += (double)g * (double)g;
+    }
+    return ss;
+}
+
+/* The squares of x (n) summed, after adding add (n) into x when it is non-NULL */
+static double SFX(added_sum_sq)(REAL *x, const REAL *add, size_t n)
+{
+    return add ? SFX(add_sum_sq)(x, add, n) : SFX(sum_sq)(x, n);
+}
+
+/* The global norm of ws->grad, after adding `add` (P) into it when it is
+ * non-NULL (the last part's gradient: one pass for the sum and the norm, not
+ * two); adds each layer's weight and bias gradient norms to norms (2L) when it
+ * is non-NULL. */
+static double SFX(grad_norm)(SFX(nnf_workspace) *ws, const REAL *add, double *norms)
 {
     size_t L = ws->n_layers;
     double total = 0;
     for (size_t l = 0; l < L; l++) {
-        size_t U = ws->units[l + 1];
-        double w = SFX(sum_sq)(ws->grad + ws->w_off[l], ws->units[l] * U);
-        double b = SFX(sum_sq)(ws->grad + ws->b_off[l], U);
+        size_t U = ws->units[l + 1], wo = ws->w_off[l], bo = ws->b_off[l];
+        double w = SFX(added_sum_sq)(ws->grad + wo, add ? add + wo : NULL, ws->units[l] * U);
+        double b = SFX(added_sum_sq)(ws->grad + bo, add ? add + bo : NULL, U);
         total += w + b;
         if (norms) {
             norms[l] += sqrt(w);
@@ -370,14 +391,19 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
             /* each part: gather -> forward -> loss -> backward */
             SFX(team_run)(tm);
             if (tm->n_helpers) SFX(own_lines)(params, P);
+            /* the parts' gradients summed in order into ws->grad, the last one
+             * with rows by grad_norm */
+            const REAL *last = NULL;
             for (size_t t = 0; t < tm->n_parts; t++) {
                 if (status == NNF_OK) status = tm->status[t];
                 loss_sum += tm->loss_sum[t];
-                if (t > 0 && tm->part_rows[t] > 0)
-                    SFX(add_into)(ws->grad, tm->ws[t]->grad, P);
+                if (t > 0 && tm->part_rows[t] > 0) {
+                    if (last) SFX(add_into)(ws->grad, last, P);
+                    last = tm->ws[t]->grad;
+                }
             }
             if (status != NNF_OK) break;
-            double gnorm = SFX(grad_norm)(ws, stats->grad_norms);
+            double gnorm = SFX(grad_norm)(ws, last, stats->grad_norms);
             if (!isfinite(gnorm) || !isfinite(loss_sum)) {
                 status = NNF_ENONFINITE;
                 break;
