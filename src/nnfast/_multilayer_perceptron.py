@@ -1449,8 +1449,9 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             try:
                 codes = np.searchsorted(classes, y)  # classes_ is sorted
             except TypeError:  # labels not comparable with the classes
-                codes = np.array([len(classes)])
-            if codes.max() < len(classes) and np.array_equal(classes.take(codes), y):
+                codes = None
+            if (codes is not None and codes.max() < len(classes)
+                    and np.array_equal(classes.take(codes), y)):
                 if binarizer.y_type_ == "binary":
                     return (codes == 1).reshape(-1, 1)
                 indicator = np.zeros((y.shape[0], len(classes)), dtype=bool)
