@@ -401,7 +401,7 @@ int SFX(nnf_forward_all)(REAL **out, SFX(nnf_workspace) *ws, const REAL *params,
 
 int SFX(nnf_loss_grad)(REAL *grad, double *loss, REAL *out, SFX(nnf_workspace) *ws,
                        const REAL *params, const SFX(nnf_data) *data, double alpha,
-                       double l1)
+                       double l1, nnf_check_fn check, void *check_ctx)
 {
     /* data is (N,F) with Y (N,O); grad is (P) or NULL; out is (N,O) or NULL */
     size_t N = data->n_samples, L = ws->n_layers, O = ws->units[L];
@@ -427,6 +427,7 @@ int SFX(nnf_loss_grad)(REAL *grad, double *loss, REAL *out, SFX(nnf_workspace) *
         if (status != NNF_OK) return status;
         if (out) memcpy(out + start * O, ws->a[L], B * O * sizeof(REAL));
         total += part;
+        if (check != NULL && start + B < N && check(check_ctx)) return NNF_EINTERRUPTED;
     }
     double penalty[2];
     SFX(penalty_sums)(penalty, params, ws->n_weights);

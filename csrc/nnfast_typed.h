@@ -115,10 +115,13 @@ int NNF_SFX(nnf_forward_all)(NNF_REAL **out, NNF_SFX(nnf_workspace) *ws,
  * l1 |W|_1) / sum(w); grad (P) its exact gradient (a subgradient for L1, also
  * exact for several outputs). grad may be NULL to compute the loss only. out
  * (N,O), when non-NULL, gets the output activations (as nnf_predict's): a
- * validation set's loss and predictions from one forward pass. */
+ * validation set's loss and predictions from one forward pass. check, when
+ * non-NULL, is called between chunks: nonzero stops the pass with
+ * NNF_EINTERRUPTED (as nnf_train_epoch's). */
 int NNF_SFX(nnf_loss_grad)(NNF_REAL *grad, double *loss, NNF_REAL *out,
                            NNF_SFX(nnf_workspace) *ws, const NNF_REAL *params,
-                           const NNF_SFX(nnf_data) *data, double alpha, double l1);
+                           const NNF_SFX(nnf_data) *data, double alpha, double l1,
+                           nnf_check_fn check, void *check_ctx);
 
 /* One epoch of minibatch training: (shuffle) -> per batch: gather -> forward
  * (with dropout) -> backward -> clip -> optimizer step. params (P) and opt_state

@@ -164,10 +164,10 @@ cdef extern from "nnfast.h" nogil:
                             const nnf_data_f64 *data)
     int nnf_loss_grad_f32(float *grad, double *loss, float *out, nnf_workspace_f32 *ws,
                           const float *params, const nnf_data_f32 *data, double alpha,
-                          double l1)
+                          double l1, nnf_check_fn check, void *check_ctx)
     int nnf_loss_grad_f64(double *grad, double *loss, double *out, nnf_workspace_f64 *ws,
                           const double *params, const nnf_data_f64 *data, double alpha,
-                          double l1)
+                          double l1, nnf_check_fn check, void *check_ctx)
     int nnf_train_epoch_f32(float *params, float *opt_state, nnf_optimizer *opt,
                             uint64_t *rng, nnf_epoch_stats *stats, nnf_workspace_f32 *ws,
                             const nnf_data_f32 *data, size_t batch_size, int shuffle,

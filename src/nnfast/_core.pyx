@@ -630,10 +630,12 @@ cdef class Network:
         return [(arrays[2 * l], arrays[2 * l + 1]) for l in range(L)]
 
     def loss_grad(self, params, X, Y, sample_weight, double alpha, double l1=0.0,
-                  bint need_grad=True, out=None):
+                  bint need_grad=True, out=None, bint interruptible=False):
         """Full-batch (loss, gradient) at params (no dropout), for L-BFGS; the
         gradient is None when need_grad is False. `out` (N, O), when given,
-        receives the output activations of the same forward pass."""
+        receives the output activations of the same forward pass. With
+        `interruptible`, a signal handler that raises between chunks (Ctrl-C)
+        stops the pass, and its exception is re-raised."""
         self._check_params(params)
         total_weight = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
         if not total_weight > 0:
@@ -652,6 +654,13 @@ cdef class Network:
         cdef double *gp64 = NULL
         cdef float *op32 = NULL
         cdef double *op64 = NULL
+        cdef list pending = []
+        cdef _CheckContext check_ctx
+        check_ctx.pending = <void *>pending
+        check_ctx.next_check = _monotonic() + CHECK_INTERVAL
+        cdef nnf_check_fn check = NULL
+        if interruptible:
+            check = _check_signals
         if out is not None:
             _expect("Network.loss_grad: out", out.shape,
                     (X.shape[0], int(self.units[self.arch.n_layers])))
@@ -667,7 +676,7 @@ cdef class Network:
                 op32 = &o32[0, 0]
             with nogil:
                 status = nnf_loss_grad_f32(gp32, &loss, op32, self.ws32, &p32[0], &d.d32,
-                                           alpha, l1)
+                                           alpha, l1, check, &check_ctx)
         else:
             p64 = params
             if need_grad:
@@ -678,7 +687,9 @@ cdef class Network:
                 op64 = &o64[0, 0]
             with nogil:
                 status = nnf_loss_grad_f64(gp64, &loss, op64, self.ws64, &p64[0], &d.d64,
-                                           alpha, l1)
+                                           alpha, l1, check, &check_ctx)
+        if status == NNF_EINTERRUPTED and pending:
+            raise pending[0]
         _check(status)
         return loss, grad
 

@@ -579,7 +579,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
         def loss_grad(x):
             params[:] = x
-            loss, grad = net.loss_grad(params, X, y, sample_weight, self.alpha, self.l1)
+            # Ctrl-C is looked at between chunks of the pass, not only between passes
+            loss, grad = net.loss_grad(params, X, y, sample_weight, self.alpha, self.l1,
+                                       interruptible=True)
             if loss < best["loss"] and np.isfinite(params).all():
                 best["loss"], best["x"] = loss, params.copy()
             return loss, grad.astype(np.float64)
