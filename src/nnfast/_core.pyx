@@ -472,6 +472,16 @@ cdef int _check_signals(void *ctx) noexcept nogil:
     return 0
 
 
+cdef nnf_check_fn _signal_check(_CheckContext *ctx, list pending, bint interruptible):
+    """ctx set up for _check_signals, which puts what a handler raises in
+    pending; the check to hand the C core, NULL when not interruptible."""
+    ctx.pending = <void *>pending
+    ctx.next_check = _monotonic() + CHECK_INTERVAL
+    if interruptible:
+        return _check_signals
+    return NULL
+
+
 cdef bint _all_finite(const real[:, ::1] a) noexcept nogil:
     cdef Py_ssize_t i, j
     for i in range(a.shape[0]):
@@ -656,11 +666,7 @@ cdef class Network:
         cdef double *op64 = NULL
         cdef list pending = []
         cdef _CheckContext check_ctx
-        check_ctx.pending = <void *>pending
-        check_ctx.next_check = _monotonic() + CHECK_INTERVAL
-        cdef nnf_check_fn check = NULL
-        if interruptible:
-            check = _check_signals
+        cdef nnf_check_fn check = _signal_check(&check_ctx, pending, interruptible)
         if out is not None:
             _expect("Network.loss_grad: out", out.shape,
                     (X.shape[0], int(self.units[self.arch.n_layers])))
@@ -749,11 +755,7 @@ cdef class Network:
             raise ValueError("Network: n_threads must be at least 1")
         cdef list pending = []
         cdef _CheckContext check_ctx
-        check_ctx.pending = <void *>pending
-        check_ctx.next_check = _monotonic() + CHECK_INTERVAL
-        cdef nnf_check_fn check = NULL
-        if interruptible:
-            check = _check_signals
+        cdef nnf_check_fn check = _signal_check(&check_ctx, pending, interruptible)
         cdef int status
         cdef float[::1] p32, s32
         cdef double[::1] p64, s64
