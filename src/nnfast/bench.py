@@ -2,7 +2,8 @@
 
 All contenders run in one process, one after the other (each after half a
 second's rest, so that the idle BLAS and OpenMP threads left spinning by the one
-before have gone to sleep), on the same seeded data (see nnfast._workloads):
+before have gone to sleep, and half a second of untimed fits), on the same
+seeded data (see nnfast._workloads):
 nnfast at its default settings (float32), scikit-learn's MLP on float32 input
 (it then computes in float32 too) and, when it is installed, the same network
 trained by a plain PyTorch loop in float32. For each workload
@@ -61,6 +62,12 @@ GEMM_RUNS = 5
 # 2048^3 GEMM and PyTorch's fits leave them spinning, and they would take a core
 # from whichever contender comes next. Each contender starts on a quiet machine.
 SETTLE_SECONDS = 0.5
+# Seconds of untimed full fits before a contender's timed ones (at least one
+# fit). The rest above is not always enough: after PyTorch's fits of the
+# workload before, nnfast's deep_narrow fits measured 41-57 ms for up to a
+# second (28 ms after scikit-learn's), which hit the short fits -- all five of
+# nnfast's -- and spared the long ones. Every contender is timed warm.
+WARMUP_SECONDS = 0.5
 LIBRARIES = ("nnfast", "sklearn", "torch")
 
 
@@ -272,6 +279,11 @@ def measure(workload, contender, repeat, predict_calls):
         # A first fit pays one-off costs (PyTorch's thread pool and kernel
         # selection above all: seconds); one batch of rows pays them untimed.
         contender.make(workload).fit(X[:workload.batch_size], y[:workload.batch_size])
+        warm_until = time.perf_counter() + WARMUP_SECONDS
+        while True:
+            contender.make(workload).fit(X, y)
+            if time.perf_counter() >= warm_until:
+                break
         for _ in range(repeat):
             model = contender.make(workload)
             seconds, _ = _timed(model.fit, X, y)
