@@ -81,15 +81,23 @@ static void SFX(transpose)(REAL *restrict dst, const REAL *restrict src, size_t 
     }
 }
 
+/* Whether dinp = dout w^T (B rows, w C x OC) is better computed as dout times a
+ * transposed copy of w. OpenBLAS's small-matrix kernels for AVX-512, which it
+ * uses up to 10^6 multiply-adds, take only untransposed operands there; above,
+ * its general path packs either form alike and the copy would be a pure cost.
+ * Measured with SciPy's OpenBLAS 0.3.31 (SkylakeX kernels, one thread), 100
+ * rows, w^T transposed vs plain: 64x64 w 11.1 vs 7.6 us (the copy: 1.2 us),
+ * 100x100 23.1 vs 17.8, 128x128 36.3 vs 36.4, 512x512 569 vs 567 (the copy:
+ * 87 us). With its Haswell kernels both forms take 10.1 us at 64x64. With
+ * OC = 1, w already has w^T's layout. */
+static int SFX(transposed_copy_pays)(size_t B, size_t C, size_t OC)
+{
+    return OC > 1 && (double)B * (double)C * (double)OC <= 1e6;
+}
+
 /* nnf_dense_backward, writing dw and db (accumulate = 0, as every minibatch of
  * training does, so the gradient needs no zeroing) or adding to them (1).
- * dinp = dout w^T is computed as dout times a transposed copy of w, made in wt
- * (C*OC, needed when OC > 1): OpenBLAS's small-matrix kernels for AVX-512 take
- * only untransposed operands there, and its general path packs them. Measured
- * with SciPy's OpenBLAS 0.3.31 (SkylakeX kernels, one thread) for 100 rows and a
- * 64x64 w: 11.1 us with w^T as a transposed operand, 7.6 us plain, 1.2 us for
- * the copy; with its Haswell kernels both take 10.1 us. With OC = 1, w already
- * has w^T's layout. */
+ * wt (C*OC) takes w's transposed copy when transposed_copy_pays. */
 static int SFX(dense_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
                                const REAL *inp, const REAL *w, REAL *wt, size_t B, size_t C,
                                size_t OC, int accumulate)
@@ -98,11 +106,11 @@ static int SFX(dense_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
     if (status != NNF_OK) return status;
     SFX(bias_backward)(db, dout, B, OC, accumulate);
     if (dinp == NULL) return NNF_OK;
-    if (OC > 1) {
+    if (SFX(transposed_copy_pays)(B, C, OC)) {
         SFX(transpose)(wt, w, C, OC);
-        w = wt;
+        return SFX(nnf_gemm)(dinp, dout, wt, 0, 0, 1, 0, B, C, OC);
     }
-    return SFX(nnf_gemm)(dinp, dout, w, 0, 0, 1, 0, B, C, OC);
+    return SFX(nnf_gemm)(dinp, dout, w, 0, OC > 1, 1, 0, B, C, OC);
 }
 
 int SFX(nnf_dense_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
@@ -110,7 +118,8 @@ int SFX(nnf_dense_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
 {
     /* dout is (B,OC), inp is (B,C), w is (C,OC); dw is (C,OC), db (OC), dinp (B,C) */
     REAL *wt = NULL;
-    if (dinp != NULL && OC > 1 && (wt = malloc(C * OC * sizeof(REAL))) == NULL)
+    if (dinp != NULL && SFX(transposed_copy_pays)(B, C, OC) &&
+        (wt = malloc(C * OC * sizeof(REAL))) == NULL)
         return NNF_ENOMEM;
     int status = SFX(dense_backward)(dinp, dw, db, dout, inp, w, wt, B, C, OC, 1);
     free(wt);

@@ -21,8 +21,10 @@ struct SFX(nnf_workspace) {
                               the mask (0 or 1/keep), (capacity, units[l]) each */
     int dropped;           /* whether the last forward pass applied dropout */
     REAL *delta[2];        /* (capacity, max units) each, used in turn going backward */
-    REAL *wt;              /* (largest units[l] * units[l+1], l >= 1) a transposed copy
-                              of a weight matrix, for backpropagating deltas */
+    REAL *wt;              /* (n_wt) a transposed copy of a weight matrix, for
+                              backpropagating deltas (dense_backward), allocated
+                              by the first backward pass */
+    size_t n_wt;
     REAL *grad;            /* (P) */
     REAL *yb, *swb;        /* gathered targets (capacity,O) and weights (capacity) */
     REAL *xb;              /* gathered dense input (capacity,F), allocated on first use */
@@ -57,6 +59,7 @@ void SFX(nnf_workspace_free)(SFX(nnf_workspace) *ws)
     free(ws->mask);
     free(ws->block);
     free(ws->xb);
+    free(ws->wt);
     free(ws->rows);
     free(ws->perm);
     SFX(team_free)(ws->team); /* its threads stop before what they use is freed */
@@ -99,7 +102,7 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
     ws->dropout[L - 1] = 0;
     ws->n_weights = nnf_n_weights(arch);
     ws->n_params = nnf_n_params(arch);
-    size_t off = 0, max_units = 0, max_wt = 0;
+    size_t off = 0, max_units = 0;
     for (size_t l = 0; l < L; l++) {
         ws->w_off[l] = off;
         off += arch->units[l] * arch->units[l + 1];
@@ -113,11 +116,13 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
         total += 2 * capacity * arch->units[l];
         if (l < L && ws->dropout[l - 1] > 0) total += 2 * capacity * arch->units[l];
         if (arch->units[l] > max_units) max_units = arch->units[l];
-        if (l < L && arch->units[l] * arch->units[l + 1] > max_wt)
-            max_wt = arch->units[l] * arch->units[l + 1];
+        /* for a batch of any size: the copy pays for fewer rows if for more */
+        if (l < L && SFX(transposed_copy_pays)(1, arch->units[l], arch->units[l + 1]) &&
+            arch->units[l] * arch->units[l + 1] > ws->n_wt)
+            ws->n_wt = arch->units[l] * arch->units[l + 1];
     }
     size_t O = arch->units[L];
-    total += 2 * capacity * max_units + max_wt + ws->n_params + capacity * O + capacity;
+    total += 2 * capacity * max_units + ws->n_params + capacity * O + capacity;
     ws->block = malloc(total * sizeof(REAL));
     if (ws->block == NULL) {
         SFX(nnf_workspace_free)(ws);
@@ -134,7 +139,6 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
     }
     ws->delta[0] = p; p += capacity * max_units;
     ws->delta[1] = p; p += capacity * max_units;
-    ws->wt = p; p += max_wt;
     ws->grad = p; p += ws->n_params;
     ws->yb = p; p += capacity * O;
     ws->swb = p;
@@ -200,6 +204,8 @@ static int SFX(backward_batch)(SFX(nnf_workspace) *ws, const REAL *params,
 {
     size_t L = ws->n_layers;
     REAL *dout = ws->delta[0], *dinp = ws->delta[1];
+    if (ws->wt == NULL && ws->n_wt > 0 && (ws->wt = malloc(ws->n_wt * sizeof(REAL))) == NULL)
+        return NNF_ENOMEM;
     for (size_t l = L; l-- > 0;) {
         const REAL *w = params + ws->w_off[l];
         REAL *dw = ws->grad + ws->w_off[l], *db = ws->grad + ws->b_off[l];

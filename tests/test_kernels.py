@@ -443,9 +443,11 @@ def test_dense_forward_is_affine_map_then_activation(dtype, act, with_bias, B, C
     assert_allclose(a, a_expected, **tol(dtype), err_msg=f"{where}: a = act(z)")
 
 
+# dinp goes through a transposed copy of w for products of up to 10^6
+# multiply-adds, through BLAS's transposed operand above: (3, 600, 600) is above.
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("with_dinp", [True, False])
-@pytest.mark.parametrize("B,C,OC", DENSE_SHAPES)
+@pytest.mark.parametrize("B,C,OC", DENSE_SHAPES + [(3, 600, 600)])
 def test_dense_backward_accumulates_dw_db_and_overwrites_dinp(dtype, with_dinp, B, C, OC):
     rng = np.random.default_rng(9)
     dout = rng.uniform(-1, 1, (B, OC)).astype(dtype)
