@@ -43,9 +43,9 @@ long long nnf_now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-void nnf_event_wait(nnf_event *e, int (*ready)(void *ctx), void *ctx, long long spin_ns)
+void nnf_event_wait(nnf_event *e, int (*ready)(void *ctx), void *ctx)
 {
-    long long deadline = nnf_now_ns() + spin_ns;
+    long long deadline = nnf_now_ns() + NNF_SPIN_NS;
     for (unsigned spins = 1;; spins++) {
         if (ready(ctx)) return;
         NNF_CPU_RELAX();

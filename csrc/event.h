@@ -3,7 +3,7 @@
  * another thread changes: spin briefly, then sleep. A minibatch of a small
  * network takes tens of microseconds, too short for a sleep-and-wake round trip
  * each; a busy machine must not be burnt by spinning either, so the spin is
- * bounded by time (NNF_SPIN_NS, or what the caller of nnf_event_wait says).
+ * bounded by time (NNF_SPIN_NS).
  */
 #ifndef NNFAST_EVENT_H
 #define NNFAST_EVENT_H
@@ -23,8 +23,8 @@ void nnf_event_destroy(nnf_event *e);
 /* Wake the threads waiting on e; call it after changing what they wait for. */
 void nnf_event_notify(nnf_event *e);
 /* Return once ready(ctx) is nonzero (it reads what other threads change, with
- * acquire loads): spin up to spin_ns nanoseconds, then sleep until notified. */
-void nnf_event_wait(nnf_event *e, int (*ready)(void *ctx), void *ctx, long long spin_ns);
+ * acquire loads): spin up to NNF_SPIN_NS, then sleep until notified. */
+void nnf_event_wait(nnf_event *e, int (*ready)(void *ctx), void *ctx);
 
 /* Monotonic nanoseconds; a pause for spin loops. */
 long long nnf_now_ns(void);

@@ -133,10 +133,6 @@ typedef struct SFX(team) {
     int quit;
     nnf_event work, finished;                /* a minibatch published; a part done */
     int events;                              /* whether work and finished exist */
-    long long spin_ns;                       /* how long a helper spins for the next
-                                                minibatch (atomic), see team_run */
-    long long last_end;                      /* when the last minibatch's parts were
-                                                done, 0 at an epoch's start */
     size_t n_helpers;                        /* helper threads running */
     /* each part of it */
     int status[NNF_MAX_THREADS];
@@ -223,8 +219,7 @@ static void *SFX(team_worker)(void *arg)
 {
     SFX(team) *tm = arg;
     for (;;) {
-        nnf_event_wait(&tm->work, SFX(part_on_offer), tm,
-                       __atomic_load_n(&tm->spin_ns, __ATOMIC_RELAXED));
+        nnf_event_wait(&tm->work, SFX(part_on_offer), tm);
         if (__atomic_load_n(&tm->quit, __ATOMIC_ACQUIRE)) break;
         while (SFX(do_one_part)(tm)) continue;
     }
@@ -236,21 +231,9 @@ static void *SFX(team_worker)(void *arg)
  * gives the helpers as long as that part took to take each part still left
  * before it does that part itself: a helper a little late costs a little wait,
  * not a whole part done twice as slowly; a helper without a core (a busy
- * machine) costs one part's time.
- * Between two minibatches the calling thread takes the step while the helpers
- * wait; they spin for twice as long as the last step took (at least NNF_SPIN_NS,
- * at most 10 times that), so that a step longer than NNF_SPIN_NS does not put
- * them to sleep every minibatch: mnist_like's 64 us step did, and each minibatch
- * then paid a wake-up (its helper's part started 34-39 us after the caller's). */
+ * machine) costs one part's time. */
 static void SFX(team_run)(SFX(team) *tm)
 {
-    long long begin = nnf_now_ns();
-    if (tm->last_end > 0) {
-        long long spin = 2 * (begin - tm->last_end);
-        if (spin < NNF_SPIN_NS) spin = NNF_SPIN_NS;
-        if (spin > 10 * NNF_SPIN_NS) spin = 10 * NNF_SPIN_NS;
-        __atomic_store_n(&tm->spin_ns, spin, __ATOMIC_RELAXED);
-    }
     __atomic_store_n(&tm->done, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&tm->next, tm->number++ << 32, __ATOMIC_RELEASE);
     if (tm->n_helpers) nnf_event_notify(&tm->work);
@@ -263,8 +246,7 @@ static void SFX(team_run)(SFX(team) *tm)
             if (!SFX(do_one_part)(tm)) break;
         }
     }
-    nnf_event_wait(&tm->finished, SFX(all_parts_done), tm, NNF_SPIN_NS);
-    tm->last_end = nnf_now_ns();
+    nnf_event_wait(&tm->finished, SFX(all_parts_done), tm);
 }
 
 /* Start up to T-1 helper threads for the T parts (tm->n_helpers counts those the
@@ -313,7 +295,6 @@ static SFX(team) *SFX(team_for)(SFX(nnf_workspace) *ws, size_t T)
     if (tm == NULL) return NULL;
     tm->pid = getpid();
     tm->n_parts = T;
-    tm->spin_ns = NNF_SPIN_NS;
     SFX(team_start)(tm);
     return tm;
 }
@@ -369,7 +350,6 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
     tm->params = params;
     tm->data = data;
     tm->shuffle = shuffle;
-    tm->last_end = 0; /* the time before the first minibatch is not a step's */
     status = SFX(team_prepare)(tm, ws, rng, batch_size);
     if (status != NNF_OK) return status;
 
