@@ -677,9 +677,9 @@ cdef class Network:
             if need_grad:
                 g32 = grad
                 gp32 = &g32[0]
-            if out is not None and X.shape[0] > 0:
+            if out is not None:
                 o32 = out
-                op32 = &o32[0, 0]
+                op32 = _p2(o32)
             with nogil:
                 status = nnf_loss_grad_f32(gp32, &loss, op32, self.ws32, &p32[0], &d.d32,
                                            alpha, l1, check, &check_ctx)
@@ -688,9 +688,9 @@ cdef class Network:
             if need_grad:
                 g64 = grad
                 gp64 = &g64[0]
-            if out is not None and X.shape[0] > 0:
+            if out is not None:
                 o64 = out
-                op64 = &o64[0, 0]
+                op64 = _p2(o64)
             with nogil:
                 status = nnf_loss_grad_f64(gp64, &loss, op64, self.ws64, &p64[0], &d.d64,
                                            alpha, l1, check, &check_ctx)
