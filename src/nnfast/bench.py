@@ -1,21 +1,20 @@
 """`python -m nnfast.bench` / `nnfast bench`: every contender on DESIGN.md's workloads, one table.
 
-All contenders run in one process, one after the other (each after half a
-second's rest, so that the idle BLAS and OpenMP threads left spinning by the one
-before have gone to sleep, and half a second of untimed fits), on the same
-seeded data (see nnfast._workloads):
-nnfast at its default settings (float32), scikit-learn's MLP on float32 input
-(it then computes in float32 too) and, when it is installed, the same network
-trained by a plain PyTorch loop in float32. For each workload
-and contender it measures
+All contenders run in one process, one after the other, on the same seeded
+data (see nnfast._workloads): nnfast at its default settings (float32),
+scikit-learn's MLP on float32 input (it then computes in float32 too) and, when
+it is installed, the same network trained by a plain PyTorch loop in float32.
+Each contender starts after half a second's rest (so that the idle BLAS and
+OpenMP threads the one before left spinning have gone to sleep), an untimed fit
+on one batch that pays one-off costs and half a second of untimed full fits
+(see WARMUP_SECONDS). For each workload and contender it measures
 
-* fit: the smallest wall time of ``--repeat`` fits (each a fresh estimator,
-  after an untimed fit on one batch that pays one-off costs), the train score
-  after the fit (accuracy, or R^2 for regression; a score at or below the
-  workload's floor is marked, so a broken fit stands out), the time relative to
-  nnfast's, and the achieved GEMM FLOP rate of the fit (forward and backward
-  GEMM FLOPs counted as nnfast._workloads does, divided by the fit time) as a
-  percentage of the machine's float32 GEMM rate;
+* fit: the smallest wall time of ``--repeat`` fits (each a fresh estimator),
+  the train score after the fit (accuracy, or R^2 for regression; a score at or
+  below the workload's floor is marked, so a broken fit stands out), the time
+  relative to nnfast's, and the achieved GEMM FLOP rate of the fit (forward and
+  backward GEMM FLOPs counted as nnfast._workloads does, divided by the fit
+  time) as a percentage of the machine's float32 GEMM rate;
 * predict: all the workload's rows (60000 for mnist_like; smallest of
   ``--repeat``) and one row (the median of ``--predict-calls`` calls).
 
