@@ -3,11 +3,16 @@
 
 nnf_sgemm_fn nnf_blas_sgemm = NULL;
 nnf_dgemm_fn nnf_blas_dgemm = NULL;
+nnf_sgemv_fn nnf_blas_sgemv = NULL;
+nnf_dgemv_fn nnf_blas_dgemv = NULL;
 
-void nnf_set_blas(nnf_sgemm_fn sgemm, nnf_dgemm_fn dgemm)
+void nnf_set_blas(nnf_sgemm_fn sgemm, nnf_dgemm_fn dgemm, nnf_sgemv_fn sgemv,
+                  nnf_dgemv_fn dgemv)
 {
     nnf_blas_sgemm = sgemm;
     nnf_blas_dgemm = dgemm;
+    nnf_blas_sgemv = sgemv;
+    nnf_blas_dgemv = dgemv;
 }
 
 /* Parameter counts do not depend on the float type, so they live here. */

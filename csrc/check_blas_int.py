@@ -1,6 +1,6 @@
-"""Build-time check: the integer width of SciPy's cython_blas GEMM interface.
+"""Build-time check: the integer width of SciPy's cython_blas GEMM and GEMV interfaces.
 
-nnfast passes `int` sizes to the ?gemm pointers from scipy.linalg.cython_blas.
+nnfast passes `int` sizes to the ?gemm and ?gemv pointers from scipy.linalg.cython_blas.
 If SciPy ever declares another integer type there, fail the build loudly.
 """
 
@@ -12,7 +12,7 @@ import scipy.linalg
 
 pxd = pathlib.Path(scipy.linalg.__file__).with_name("cython_blas.pxd")
 text = pxd.read_text()
-for routine in ("sgemm", "dgemm"):
+for routine in ("sgemm", "dgemm", "sgemv", "dgemv"):
     match = re.search(rf"cdef void {routine}\(([^)]*)\)", text)
     if match is None:
         sys.exit(f"{routine} not declared in {pxd}")

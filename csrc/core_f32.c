@@ -14,5 +14,6 @@
 #define R_SQRT sqrtf
 #define R_EPS FLT_EPSILON
 #define R_BLAS_GEMM nnf_blas_sgemm
+#define R_BLAS_GEMV nnf_blas_sgemv
 
 #include "core_impl.h"

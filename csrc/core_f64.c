@@ -14,5 +14,6 @@
 #define R_SQRT sqrt
 #define R_EPS DBL_EPSILON
 #define R_BLAS_GEMM nnf_blas_dgemm
+#define R_BLAS_GEMV nnf_blas_dgemv
 
 #include "core_impl.h"

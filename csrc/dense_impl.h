@@ -23,6 +23,30 @@ int SFX(nnf_gemm_ref)(REAL *c, const REAL *a, const REAL *b, int trans_a, int tr
     return NNF_OK;
 }
 
+/* Whether c (1,N) = a (1,K) op(b) is faster as a matrix-vector product. With
+ * SciPy's OpenBLAS 0.3.31 on the development machine (AMD EPYC, one thread),
+ * gemv against a one-row gemm: (K,N) = (784,100) 3.0 vs 4.5 us, (100,784) 3.3 vs
+ * 4.6, (256,128) 1.4 vs 1.6, (100,100) 0.43 vs 0.51, (32,512) 0.84 vs 1.0; but
+ * narrow or small products lose: (784,32) 1.24 vs 0.95, (2000,10) 3.5 vs 2.2,
+ * (128,64) 0.46 vs 0.34, (50,128) 0.29 vs 0.24. */
+static int SFX(gemv_pays)(size_t N, size_t K)
+{
+    return N >= 100 && (double)N * (double)K >= 10000;
+}
+
+/* c (N) = alpha op(b) a + beta c for one row, op(b) (K,N) as in nnf_gemm; with
+ * beta == 0, c's old contents are ignored (even NaN), as BLAS specifies */
+static void SFX(gemv)(REAL *c, const REAL *a, const REAL *b, int trans_b, REAL alpha,
+                      REAL beta, size_t N, size_t K)
+{
+    /* A row-major b (K,N) is a column-major (N,K) matrix: c = b_cm a. With
+     * trans_b, b is (N,K) row-major, a column-major (K,N): c = b_cm^T a. */
+    nnf_blas_int m = (nnf_blas_int)(trans_b ? K : N), n = (nnf_blas_int)(trans_b ? N : K);
+    nnf_blas_int one = 1;
+    char t = trans_b ? 'T' : 'N';
+    R_BLAS_GEMV(&t, &m, &n, &alpha, (REAL *)b, &m, (REAL *)a, &one, &beta, c, &one);
+}
+
 int SFX(nnf_gemm)(REAL *c, const REAL *a, const REAL *b, int trans_a, int trans_b,
                   REAL alpha, REAL beta, size_t M, size_t N, size_t K)
 {
@@ -34,6 +58,11 @@ int SFX(nnf_gemm)(REAL *c, const REAL *a, const REAL *b, int trans_a, int trans_
     if (M > INT_MAX || N > INT_MAX || K > INT_MAX) return NNF_EINVAL;
     if (K == 0) {
         for (size_t i = 0; i < M * N; i++) c[i] = beta == 0 ? 0 : beta * c[i];
+        return NNF_OK;
+    }
+    if (M == 1 && R_BLAS_GEMV != NULL && SFX(gemv_pays)(N, K)) {
+        /* one row: op(a) is a's K values either way */
+        SFX(gemv)(c, a, b, trans_b, alpha, beta, N, K);
         return NNF_OK;
     }
     nnf_blas_int m = (nnf_blas_int)N, n = (nnf_blas_int)M, k = (nnf_blas_int)K;
@@ -89,10 +118,14 @@ static void SFX(transpose)(REAL *restrict dst, const REAL *restrict src, size_t 
  * rows, w^T transposed vs plain: 64x64 w 11.1 vs 7.6 us (the copy: 1.2 us),
  * 100x100 23.1 vs 17.8, 128x128 36.3 vs 36.4, 512x512 569 vs 567 (the copy:
  * 87 us). With its Haswell kernels both forms take 10.1 us at 64x64. With
- * OC = 1, w already has w^T's layout. */
+ * OC = 1, w already has w^T's layout. Below 32 rows the copy costs more than
+ * it saves: 64x64 w, 16 rows 1.83 vs 1.22 us, 1 row 0.24 vs 0.15 (the copy:
+ * 1.2 us); 32 rows 5.9 vs 2.7. (At 128x128 and 32 rows, 15.0 vs 10.5, its 7.7
+ * us copy does not pay either; not worth a second bound.) */
+#define NNF_COPY_MIN_ROWS 32
 static int SFX(transposed_copy_pays)(size_t B, size_t C, size_t OC)
 {
-    return OC > 1 && (double)B * (double)C * (double)OC <= 1e6;
+    return OC > 1 && B >= NNF_COPY_MIN_ROWS && (double)B * (double)C * (double)OC <= 1e6;
 }
 
 /* nnf_dense_backward, writing dw and db (accumulate = 0, as every minibatch of

@@ -116,8 +116,10 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
         total += 2 * capacity * arch->units[l];
         if (l < L && ws->dropout[l - 1] > 0) total += 2 * capacity * arch->units[l];
         if (arch->units[l] > max_units) max_units = arch->units[l];
-        /* for a batch of any size: the copy pays for fewer rows if for more */
-        if (l < L && SFX(transposed_copy_pays)(1, arch->units[l], arch->units[l + 1]) &&
+        /* for a batch of any size: if the copy pays for some, it pays for the
+         * fewest rows it ever pays for */
+        if (l < L &&
+            SFX(transposed_copy_pays)(NNF_COPY_MIN_ROWS, arch->units[l], arch->units[l + 1]) &&
             arch->units[l] * arch->units[l + 1] > ws->n_wt)
             ws->n_wt = arch->units[l] * arch->units[l + 1];
     }

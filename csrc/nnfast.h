@@ -66,7 +66,7 @@ enum nnf_loss {
 
 enum nnf_solver { NNF_SGD = 0, NNF_ADAM = 1 };
 
-/* ---- BLAS: SciPy's Fortran ?gemm, handed over once at import ---------------- */
+/* ---- BLAS: SciPy's Fortran ?gemm and ?gemv, handed over once at import ------- */
 
 /* The BLAS integer; csrc/check_blas_int.py fails the build unless SciPy's
  * cython_blas takes exactly this type. */
@@ -79,9 +79,18 @@ typedef void (*nnf_dgemm_fn)(char *transa, char *transb, nnf_blas_int *m, nnf_bl
                              nnf_blas_int *k, double *alpha, double *a, nnf_blas_int *lda,
                              double *b, nnf_blas_int *ldb, double *beta, double *c,
                              nnf_blas_int *ldc);
-void nnf_set_blas(nnf_sgemm_fn sgemm, nnf_dgemm_fn dgemm);
+typedef void (*nnf_sgemv_fn)(char *trans, nnf_blas_int *m, nnf_blas_int *n, float *alpha,
+                             float *a, nnf_blas_int *lda, float *x, nnf_blas_int *incx,
+                             float *beta, float *y, nnf_blas_int *incy);
+typedef void (*nnf_dgemv_fn)(char *trans, nnf_blas_int *m, nnf_blas_int *n, double *alpha,
+                             double *a, nnf_blas_int *lda, double *x, nnf_blas_int *incx,
+                             double *beta, double *y, nnf_blas_int *incy);
+void nnf_set_blas(nnf_sgemm_fn sgemm, nnf_dgemm_fn dgemm, nnf_sgemv_fn sgemv,
+                  nnf_dgemv_fn dgemv);
 extern nnf_sgemm_fn nnf_blas_sgemm;
 extern nnf_dgemm_fn nnf_blas_dgemm;
+extern nnf_sgemv_fn nnf_blas_sgemv;
+extern nnf_dgemv_fn nnf_blas_dgemv;
 
 /* ---- Random numbers: xoshiro256** seeded by splitmix64 ---------------------- */
 

@@ -79,7 +79,9 @@ def run_gemm_check(dtype, impl, M, N, K, trans_a, trans_b, alpha, beta, seed=0,
         f"{float(expected[worst])!r} (error {err[worst]:.3g} > bound {limit[worst]:.3g})")
 
 
-GEMM_SHAPES = [(1, 1, 1), (1, 9, 4), (9, 1, 4), (5, 6, 1), (1, 1, 30), (37, 53, 19)]
+# One row with N >= 100 and N*K >= 10^4 goes through BLAS's gemv: (1, 130, 90).
+GEMM_SHAPES = [(1, 1, 1), (1, 9, 4), (9, 1, 4), (5, 6, 1), (1, 1, 30), (37, 53, 19),
+               (1, 130, 90)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -104,8 +106,9 @@ def test_gemm_scales_product_by_alpha_and_c_by_beta(dtype, impl, alpha, beta):
 @pytest.mark.parametrize("impl", GEMM_IMPLS)
 @pytest.mark.parametrize("trans_a", [False, True])
 @pytest.mark.parametrize("trans_b", [False, True])
-def test_gemm_with_beta_zero_ignores_nan_garbage_in_c(dtype, impl, trans_a, trans_b):
-    run_gemm_check(dtype, impl, 6, 4, 5, trans_a, trans_b, alpha=1.0, beta=0.0, seed=2,
+@pytest.mark.parametrize("M,N,K", [(6, 4, 5), (1, 130, 90)])
+def test_gemm_with_beta_zero_ignores_nan_garbage_in_c(dtype, impl, trans_a, trans_b, M, N, K):
+    run_gemm_check(dtype, impl, M, N, K, trans_a, trans_b, alpha=1.0, beta=0.0, seed=2,
                    nan_in_c=True)
 
 
@@ -417,7 +420,9 @@ def test_binary_log_loss_output_is_the_logistic_activation_bit_for_bit(dtype):
 
 # ---------------------------------------------------------------- dense layers
 
-DENSE_SHAPES = [(1, 1, 1), (6, 5, 4), (13, 1, 7), (2, 9, 1)]
+# (1, 120, 110): one row, its products through gemv; (40, 9, 7): dinp through a
+# transposed copy of w (32 rows or more, up to 10^6 multiply-adds).
+DENSE_SHAPES = [(1, 1, 1), (6, 5, 4), (13, 1, 7), (2, 9, 1), (1, 120, 110), (40, 9, 7)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -443,8 +448,7 @@ def test_dense_forward_is_affine_map_then_activation(dtype, act, with_bias, B, C
     assert_allclose(a, a_expected, **tol(dtype), err_msg=f"{where}: a = act(z)")
 
 
-# dinp goes through a transposed copy of w for products of up to 10^6
-# multiply-adds, through BLAS's transposed operand above: (3, 600, 600) is above.
+# dinp goes through BLAS's transposed operand above 10^6 multiply-adds: (3, 600, 600).
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("with_dinp", [True, False])
 @pytest.mark.parametrize("B,C,OC", DENSE_SHAPES + [(3, 600, 600)])

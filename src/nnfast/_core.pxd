@@ -19,7 +19,16 @@ cdef extern from "nnfast.h" nogil:
                                   double *a, nnf_blas_int *lda, double *b,
                                   nnf_blas_int *ldb, double *beta, double *c,
                                   nnf_blas_int *ldc) noexcept nogil
-    void nnf_set_blas(nnf_sgemm_fn sgemm, nnf_dgemm_fn dgemm)
+    ctypedef void (*nnf_sgemv_fn)(char *trans, nnf_blas_int *m, nnf_blas_int *n,
+                                  float *alpha, float *a, nnf_blas_int *lda, float *x,
+                                  nnf_blas_int *incx, float *beta, float *y,
+                                  nnf_blas_int *incy) noexcept nogil
+    ctypedef void (*nnf_dgemv_fn)(char *trans, nnf_blas_int *m, nnf_blas_int *n,
+                                  double *alpha, double *a, nnf_blas_int *lda, double *x,
+                                  nnf_blas_int *incx, double *beta, double *y,
+                                  nnf_blas_int *incy) noexcept nogil
+    void nnf_set_blas(nnf_sgemm_fn sgemm, nnf_dgemm_fn dgemm, nnf_sgemv_fn sgemv,
+                      nnf_dgemv_fn dgemv)
 
     void nnf_rng_seed(uint64_t *state, uint64_t seed)
     void nnf_shuffle(size_t *idx, uint64_t *state, size_t n)

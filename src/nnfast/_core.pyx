@@ -20,7 +20,9 @@ from nnfast._core cimport *
 # ever differ, this assignment fails to compile instead of being cast away.
 cdef nnf_sgemm_fn _sgemm = blas.sgemm
 cdef nnf_dgemm_fn _dgemm = blas.dgemm
-nnf_set_blas(_sgemm, _dgemm)
+cdef nnf_sgemv_fn _sgemv = blas.sgemv
+cdef nnf_dgemv_fn _dgemv = blas.dgemv
+nnf_set_blas(_sgemm, _dgemm, _sgemv, _dgemv)
 
 ctypedef fused real:
     float
