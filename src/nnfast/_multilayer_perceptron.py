@@ -15,7 +15,6 @@ import contextlib
 import operator
 import time
 import warnings
-import weakref
 from abc import ABC, abstractmethod
 from collections import namedtuple
 from numbers import Integral, Real
@@ -84,13 +83,6 @@ _INITS = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_n
 # Rows per C call when predicting or computing the full-batch gradient: large
 # enough for efficient GEMMs, small enough to keep the activations in cache.
 _CHUNK_ROWS = 1024
-# The C network each fitted model predicts with, as (parameter block, network),
-# kept between calls: building it (its buffers) costs more than a one-row
-# forward pass. Held outside the estimator, so that pickling, cloning and
-# nnfast.save never see it, and taken out while in use, so that threads
-# predicting with one model at the same time never share buffers. fit and
-# set_params drop it.
-_PREDICT_NETS = weakref.WeakKeyDictionary()
 _FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -238,6 +230,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             start += fan_out
         self.coefs_, self.intercepts_ = coefs, intercepts
         self._views = (tuple(coefs), tuple(intercepts))
+        # The C networks predict uses, kept between calls: building one (its
+        # buffers) costs more than a one-row forward pass. A caller takes one
+        # out while it predicts, so that threads predicting with the model at
+        # the same time never share buffers. Bound to this block: a new block,
+        # fit and set_params start afresh; never pickled (__getstate__).
+        self._predict_nets = []
 
     def _set_params_block(self, coefs, intercepts, dtype):
         self._shapes = [tuple(c.shape) for c in coefs]
@@ -265,7 +263,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         # A copy: object.__getstate__ returns the instance's own __dict__.
         state = dict(super().__getstate__())
         # coefs_/intercepts_ are views into _params; pickle the block once.
-        for key in ("coefs_", "intercepts_", "_views"):
+        for key in ("coefs_", "intercepts_", "_views", "_predict_nets"):
             state.pop(key, None)
         return state
 
@@ -413,12 +411,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         _as_compute), with the model's cached network; big X in parallel.
         With `finite`, a NaN or infinite output raises _core.NonFiniteError."""
         n_rows = X.shape[0]
-        entry = _PREDICT_NETS.pop(self, None)
-        capacity = min(n_rows, _CHUNK_ROWS)
-        if entry is None or entry[0] is not params or entry[1].capacity < capacity:
-            net = self._network(capacity)
-        else:
-            net = entry[1]
+        nets = self._predict_nets
+        try:
+            net = nets.pop()
+        except IndexError:
+            net = None
+        if net is None or net.capacity < min(n_rows, _CHUNK_ROWS):
+            net = self._network(min(n_rows, _CHUNK_ROWS))
         try:
             if n_rows <= net.capacity:
                 return net.predict(params, X, finite=finite)
@@ -426,7 +425,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             with _threads.single_threaded_blas() if n_threads > 1 else contextlib.nullcontext():
                 return net.predict(params, X, n_threads=n_threads, finite=finite)
         finally:
-            _PREDICT_NETS[self] = (params, net)
+            nets.append(net)
 
     def _initialize(self, y, layer_units, dtype):
         self.n_iter_ = 0
@@ -499,12 +498,19 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         if "_params" not in self.__dict__:
             check_is_fitted(self)
 
+    def _drop_predict_nets(self):
+        """Forget the kept prediction networks: the settings they were built
+        with may have changed."""
+        nets = self.__dict__.get("_predict_nets")
+        if nets is not None:
+            nets.clear()
+
     def set_params(self, **params):
-        _PREDICT_NETS.pop(self, None)
+        self._drop_predict_nets()
         return super().set_params(**params)
 
     def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
-        _PREDICT_NETS.pop(self, None)
+        self._drop_predict_nets()
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
