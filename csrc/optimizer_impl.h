@@ -92,16 +92,46 @@ static NNF_HOT void SFX(penalty_sums)(double penalty[2], const REAL *x, size_t n
     penalty[1] = sa;
 }
 
+/* n_decay clamped to [lo, hi]: where the weights of params[lo, hi) end */
+static size_t SFX(weights_end)(size_t n_decay, size_t lo, size_t hi)
+{
+    return n_decay < lo ? lo : (n_decay > hi ? hi : n_decay);
+}
+
+/* nnf_sgd_step on params[lo, hi) alone; penalty sums the weights among them */
+static void SFX(sgd_step_range)(REAL *params, REAL *velocity, double penalty[2],
+                                const REAL *grad, double lr, double momentum, int nesterov,
+                                double l2, double l1, size_t lo, size_t hi, size_t n_decay)
+{
+    size_t mid = SFX(weights_end)(n_decay, lo, hi);
+    SFX(sgd_range)(params, velocity, grad, (REAL)lr, (REAL)momentum, nesterov, (REAL)l2,
+                   (REAL)l1, lo, mid, penalty);
+    SFX(sgd_range)(params, velocity, grad, (REAL)lr, (REAL)momentum, nesterov, 0, 0, mid,
+                   hi, NULL);
+}
+
 int SFX(nnf_sgd_step)(REAL *params, REAL *velocity, double penalty[2], const REAL *grad,
                       double lr, double momentum, int nesterov, double l2, double l1,
                       size_t P, size_t n_decay)
 {
     /* params, velocity, grad are (P); the first n_decay params are weights */
-    SFX(sgd_range)(params, velocity, grad, (REAL)lr, (REAL)momentum, nesterov, (REAL)l2,
-                   (REAL)l1, 0, n_decay, penalty);
-    SFX(sgd_range)(params, velocity, grad, (REAL)lr, (REAL)momentum, nesterov, 0, 0,
-                   n_decay, P, NULL);
+    SFX(sgd_step_range)(params, velocity, penalty, grad, lr, momentum, nesterov, l2, l1, 0,
+                        P, n_decay);
     return NNF_OK;
+}
+
+/* nnf_adam_step on params[lo, hi) alone; penalty sums the weights among them */
+static void SFX(adam_step_range)(REAL *params, REAL *m, REAL *v, double penalty[2],
+                                 const REAL *grad, double lr, double beta_1, double beta_2,
+                                 double epsilon, int64_t t, double l2, double l1, size_t lo,
+                                 size_t hi, size_t n_decay)
+{
+    REAL step = (REAL)(lr * sqrt(1 - pow(beta_2, (double)t)) / (1 - pow(beta_1, (double)t)));
+    size_t mid = SFX(weights_end)(n_decay, lo, hi);
+    SFX(adam_range)(params, m, v, grad, step, (REAL)beta_1, (REAL)beta_2, (REAL)epsilon,
+                    (REAL)l2, (REAL)l1, lo, mid, penalty);
+    SFX(adam_range)(params, m, v, grad, step, (REAL)beta_1, (REAL)beta_2, (REAL)epsilon, 0,
+                    0, mid, hi, NULL);
 }
 
 int SFX(nnf_adam_step)(REAL *params, REAL *m, REAL *v, double penalty[2], const REAL *grad,
@@ -109,11 +139,8 @@ int SFX(nnf_adam_step)(REAL *params, REAL *m, REAL *v, double penalty[2], const 
                        double l2, double l1, size_t P, size_t n_decay)
 {
     /* params, m, v, grad are (P); the first n_decay params are weights */
-    REAL step = (REAL)(lr * sqrt(1 - pow(beta_2, (double)t)) / (1 - pow(beta_1, (double)t)));
-    SFX(adam_range)(params, m, v, grad, step, (REAL)beta_1, (REAL)beta_2, (REAL)epsilon,
-                    (REAL)l2, (REAL)l1, 0, n_decay, penalty);
-    SFX(adam_range)(params, m, v, grad, step, (REAL)beta_1, (REAL)beta_2, (REAL)epsilon, 0,
-                    0, n_decay, P, NULL);
+    SFX(adam_step_range)(params, m, v, penalty, grad, lr, beta_1, beta_2, epsilon, t, l2, l1,
+                         0, P, n_decay);
     return NNF_OK;
 }
 

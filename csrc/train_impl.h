@@ -5,13 +5,14 @@
  * takes a part, gathers, forwards and backpropagates it into the part's own
  * gradient, calling BLAS on matrices 1/T as tall, and takes the next part while
  * any is left; the calling thread then sums the parts' gradients in order and
- * takes the step. On small networks this is where a second core pays off: a
- * BLAS call on a 64x64 matrix is too short to be split by BLAS's own threads,
- * while whole half-batches are not. The parts, not the threads, fix the result:
- * it is the same whichever thread computes which part, and when the machine is
- * busy and a helper is not running, the calling thread does its parts instead
- * of waiting for it. Python is not entered here (the check callback aside).
- * Template: see core_impl.h. */
+ * takes the step (on bigger networks, the threads share the sums and the step,
+ * range by range of the parameters). On small networks this is where a second
+ * core pays off: a BLAS call on a 64x64 matrix is too short to be split by
+ * BLAS's own threads, while whole half-batches are not. The parts (and the
+ * ranges), not the threads, fix the result: it is the same whichever thread
+ * computes which part, and when the machine is busy and a helper is not
+ * running, the calling thread does its parts instead of waiting for it. Python
+ * is not entered here (the check callback aside). Template: see core_impl.h. */
 
 
 /* dst (B,cols) = src rows rows[0..B) of a (N,cols) array. Short rows (a few
@@ -66,18 +67,42 @@ static double SFX(added_sum_sq)(REAL *x, const REAL *add, size_t n)
     return add ? SFX(add_sum_sq)(x, add, n) : SFX(sum_sq)(x, n);
 }
 
-/* The global norm of ws->grad, after adding `add` (P) into it when it is
- * non-NULL (the last part's gradient: one pass for the sum and the norm, not
- * two); adds each layer's weight and bias gradient norms to norms (2L) when it
- * is non-NULL. */
-static double SFX(grad_norm)(SFX(nnf_workspace) *ws, const REAL *add, double *norms)
+/* The sum of squares of ws->grad[begin, end) within [lo, hi), after adding add
+ * there into it when add is non-NULL; 0 when the two do not meet. */
+static double SFX(block_sum_sq)(SFX(nnf_workspace) *ws, const REAL *add, size_t begin,
+                                size_t end, size_t lo, size_t hi)
+{
+    size_t a = begin > lo ? begin : lo, b = end < hi ? end : hi;
+    return a < b ? SFX(added_sum_sq)(ws->grad + a, add ? add + a : NULL, b - a) : 0;
+}
+
+/* sq (2L): the sums of squares of each layer's weight gradient (sq[l]) and
+ * bias gradient (sq[L + l]) within ws->grad[lo, hi), after adding add (P)
+ * there into ws->grad when it is non-NULL (the last part's gradient: one pass
+ * for the sum and the squares, not two). */
+static void SFX(grad_sum_sq)(SFX(nnf_workspace) *ws, const REAL *add, size_t lo, size_t hi,
+                             double *sq)
 {
     size_t L = ws->n_layers;
-    double total = 0;
     for (size_t l = 0; l < L; l++) {
         size_t U = ws->units[l + 1], wo = ws->w_off[l], bo = ws->b_off[l];
-        double w = SFX(added_sum_sq)(ws->grad + wo, add ? add + wo : NULL, ws->units[l] * U);
-        double b = SFX(added_sum_sq)(ws->grad + bo, add ? add + bo : NULL, U);
+        sq[l] = SFX(block_sum_sq)(ws, add, wo, wo + ws->units[l] * U, lo, hi);
+        sq[L + l] = SFX(block_sum_sq)(ws, add, bo, bo + U, lo, hi);
+    }
+}
+
+/* The global gradient norm from the sums of squares of R ranges (sq: R times
+ * 2L, as grad_sum_sq gives them); adds each layer's weight and bias gradient
+ * norms to norms (2L) when it is non-NULL. */
+static double SFX(grad_norm)(const double *sq, size_t R, size_t L, double *norms)
+{
+    double total = 0;
+    for (size_t l = 0; l < L; l++) {
+        double w = 0, b = 0;
+        for (size_t r = 0; r < R; r++) {
+            w += sq[r * 2 * L + l];
+            b += sq[r * 2 * L + L + l];
+        }
         total += w + b;
         if (norms) {
             norms[l] += sqrt(w);
@@ -106,6 +131,22 @@ static void SFX(own_lines)(REAL *x, size_t n)
     for (size_t i = 0; i < n; i += 64 / sizeof(REAL)) v[i] = v[i];
     if (n) v[n - 1] = v[n - 1];
 }
+
+/* From this many parameters on, the step is shared between the threads: each
+ * sums the parts' gradients, then clips and steps, over its own range of the
+ * parameters (two rounds of tasks, like the parts). 2 threads, epochs
+ * alternating between a shared and a one-thread step in one process, median
+ * of the paired differences per minibatch: mnist_like (79510 parameters) -32
+ * us of 500 (18 of 20 pairs faster), regression_mid (14849) -2.7 of 106 (35 of
+ * 40); tabular_small (5569) +0.2 of 46 and deep_narrow (4356) -0.3 of 23 gain
+ * nothing from the extra hand-overs. With a busy loop on the other core, the
+ * shared step made mnist_like's minibatches slower (+154 us of 925): the
+ * helper, working more, loses its core more often. */
+#define NNF_SHARED_STEP_MIN_PARAMS 8192
+
+/* What the tasks on offer to a team are: parts of the minibatch, or ranges of
+ * the shared step (sums of the gradients, then updates). */
+enum { NNF_TASK_PART, NNF_TASK_SUM, NNF_TASK_STEP };
 
 /* What the threads of a team share; the epoch's fields are set by the calling
  * thread before it publishes the epoch's first minibatch. */
@@ -138,6 +179,16 @@ typedef struct SFX(team) {
     int status[NNF_MAX_THREADS];
     double loss_sum[NNF_MAX_THREADS];
     size_t part_rows[NNF_MAX_THREADS];
+    /* the tasks on offer (NNF_TASK_*), set before they are published */
+    int task;
+    /* the step: its settings for this minibatch, its ranges (1 or as many as
+     * parts), and for each range its sums of squares (2L) and penalty sums */
+    size_t n_ranges;
+    REAL *opt_state;
+    const nnf_optimizer *opt;
+    double gnorm, l2, l1;
+    double *range_sq;
+    double range_penalty[NNF_MAX_THREADS][2];
 } SFX(team);
 
 /* Part t of the current minibatch, rows [ceil(B t/T), ceil(B (t+1)/T)), with
@@ -185,21 +236,77 @@ static void SFX(batch_part)(SFX(team) *tm, size_t t)
     tm->status[t] = status;
 }
 
-static int SFX(part_on_offer)(void *ctx)
+/* Range r of R of the P parameters, for the step */
+static void SFX(step_range_bounds)(size_t P, size_t r, size_t R, size_t *lo, size_t *hi)
+{
+    *lo = P * r / R;
+    *hi = P * (r + 1) / R;
+}
+
+/* Sum the parts' gradients over ws->grad[lo, hi) in order (ws is part 0's),
+ * the last one in the pass of the sums of squares, into sq (2L). */
+static void SFX(sum_range)(SFX(team) *tm, size_t lo, size_t hi, double *sq)
+{
+    SFX(nnf_workspace) *ws = tm->ws[0];
+    const REAL *last = NULL;
+    for (size_t t = 1; t < tm->n_parts; t++) {
+        if (tm->part_rows[t] == 0) continue;
+        if (last) SFX(add_into)(ws->grad + lo, last + lo, hi - lo);
+        last = tm->ws[t]->grad;
+    }
+    SFX(grad_sum_sq)(ws, last, lo, hi, sq);
+}
+
+/* Clip ws->grad[lo, hi) and step params[lo, hi) (ws is part 0's); penalty
+ * receives the sums of squares and absolute values of the weights there. */
+static void SFX(step_range)(SFX(team) *tm, size_t lo, size_t hi, double penalty[2])
+{
+    SFX(nnf_workspace) *ws = tm->ws[0];
+    const nnf_optimizer *opt = tm->opt;
+    REAL *params = (REAL *)tm->params, *grad = ws->grad;
+    size_t P = ws->n_params;
+    if (tm->n_helpers) SFX(own_lines)(params + lo, hi - lo);
+    SFX(apply_clip)(grad + lo, tm->gnorm, opt->clip_norm, opt->clip_value, hi - lo);
+    if (opt->solver == NNF_ADAM)
+        SFX(adam_step_range)(params, tm->opt_state, tm->opt_state + P, penalty, grad,
+                             opt->learning_rate, opt->beta_1, opt->beta_2, opt->epsilon,
+                             opt->t, tm->l2, tm->l1, lo, hi, ws->n_weights);
+    else
+        SFX(sgd_step_range)(params, tm->opt_state, penalty, grad, opt->learning_rate,
+                            opt->momentum, opt->nesterov, tm->l2, tm->l1, lo, hi,
+                            ws->n_weights);
+}
+
+/* Task t of the kind on offer */
+static void SFX(do_task)(SFX(team) *tm, size_t t)
+{
+    size_t L = tm->ws[0]->n_layers, P = tm->ws[0]->n_params, lo, hi;
+    if (tm->task == NNF_TASK_PART) {
+        SFX(batch_part)(tm, t);
+        return;
+    }
+    SFX(step_range_bounds)(P, t, tm->n_ranges, &lo, &hi);
+    if (tm->task == NNF_TASK_SUM)
+        SFX(sum_range)(tm, lo, hi, tm->range_sq + t * 2 * L);
+    else
+        SFX(step_range)(tm, lo, hi, tm->range_penalty[t]);
+}
+
+static int SFX(task_on_offer)(void *ctx)
 {
     SFX(team) *tm = ctx;
     return __atomic_load_n(&tm->quit, __ATOMIC_ACQUIRE) ||
            (__atomic_load_n(&tm->next, __ATOMIC_ACQUIRE) & 0xffffffffu) < tm->n_parts;
 }
 
-static int SFX(all_parts_done)(void *ctx)
+static int SFX(all_tasks_done)(void *ctx)
 {
     SFX(team) *tm = ctx;
     return __atomic_load_n(&tm->done, __ATOMIC_ACQUIRE) == tm->n_parts;
 }
 
-/* Take one part of the published minibatch and do it; 0 when none was left. */
-static int SFX(do_one_part)(SFX(team) *tm)
+/* Take one of the published tasks and do it; 0 when none was left. */
+static int SFX(do_one_task)(SFX(team) *tm)
 {
     uint64_t v = __atomic_load_n(&tm->next, __ATOMIC_ACQUIRE);
     do {
@@ -208,7 +315,7 @@ static int SFX(do_one_part)(SFX(team) *tm)
          * over can never be taken by a thread that looked at it too late */
     } while (!__atomic_compare_exchange_n(&tm->next, &v, v + 1, 0, __ATOMIC_ACQ_REL,
                                           __ATOMIC_ACQUIRE));
-    SFX(batch_part)(tm, (size_t)(v & 0xffffffffu));
+    SFX(do_task)(tm, (size_t)(v & 0xffffffffu));
     __atomic_add_fetch(&tm->done, 1, __ATOMIC_RELEASE);
     if (tm->events) nnf_event_notify(&tm->finished);
     return 1;
@@ -219,34 +326,50 @@ static void *SFX(team_worker)(void *arg)
 {
     SFX(team) *tm = arg;
     for (;;) {
-        nnf_event_wait(&tm->work, SFX(part_on_offer), tm);
+        nnf_event_wait(&tm->work, SFX(task_on_offer), tm);
         if (__atomic_load_n(&tm->quit, __ATOMIC_ACQUIRE)) break;
-        while (SFX(do_one_part)(tm)) continue;
+        while (SFX(do_one_task)(tm)) continue;
     }
     return NULL;
 }
 
-/* The current minibatch (its fields set) in parts, by the calling thread and the
- * helpers; returns when every part is done. The calling thread does a part, then
- * gives the helpers as long as that part took to take each part still left
- * before it does that part itself: a helper a little late costs a little wait,
- * not a whole part done twice as slowly; a helper without a core (a busy
- * machine) costs one part's time. */
-static void SFX(team_run)(SFX(team) *tm)
+/* The published tasks (the minibatch's parts, its fields set, or the step's
+ * ranges), by the calling thread and the helpers; returns when every task is
+ * done. The calling thread does a task, then gives the helpers as long as that
+ * task took to take each task still left before it does that task itself: a
+ * helper a little late costs a little wait, not a whole task done twice as
+ * slowly; a helper without a core (a busy machine) costs one task's time.
+ * Returns whether the helpers kept up: they did every other task and finished
+ * within a quarter of this thread's task after it. */
+static int SFX(team_run)(SFX(team) *tm)
 {
     __atomic_store_n(&tm->done, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&tm->next, tm->number++ << 32, __ATOMIC_RELEASE);
     if (tm->n_helpers) nnf_event_notify(&tm->work);
-    long long start = nnf_now_ns();
-    if (SFX(do_one_part)(tm)) {
-        long long grace = nnf_now_ns() - start;
-        for (;;) {
+    long long start = nnf_now_ns(), grace = 0;
+    size_t own = 0;
+    if (SFX(do_one_task)(tm)) {
+        grace = nnf_now_ns() - start;
+        for (own = 1;; own++) {
             long long deadline = nnf_now_ns() + grace;
-            while (SFX(part_on_offer)(tm) && nnf_now_ns() < deadline) nnf_cpu_relax();
-            if (!SFX(do_one_part)(tm)) break;
+            while (SFX(task_on_offer)(tm) && nnf_now_ns() < deadline) nnf_cpu_relax();
+            if (!SFX(do_one_task)(tm)) break;
         }
     }
-    nnf_event_wait(&tm->finished, SFX(all_parts_done), tm);
+    long long waiting = nnf_now_ns();
+    nnf_event_wait(&tm->finished, SFX(all_tasks_done), tm);
+    return own == 1 && tm->n_parts > 1 && 4 * (nnf_now_ns() - waiting) <= grace;
+}
+
+/* The R tasks of a kind: published to the team when `share`, else all done by
+ * the calling thread, in order. Either way each task is the same work, so the
+ * result does not depend on who does it. Returns whether the helpers kept up. */
+static int SFX(run_tasks)(SFX(team) *tm, int task, size_t R, int share)
+{
+    tm->task = task;
+    if (share) return SFX(team_run)(tm);
+    for (size_t r = 0; r < R; r++) SFX(do_task)(tm, r);
+    return 0;
 }
 
 /* Start up to T-1 helper threads for the T parts (tm->n_helpers counts those the
@@ -273,6 +396,7 @@ static void SFX(team_start)(SFX(team) *tm)
 static void SFX(team_free)(SFX(team) *tm)
 {
     if (tm == NULL) return;
+    free(tm->range_sq);
     if (tm->events && tm->pid == getpid()) {
         __atomic_store_n(&tm->quit, 1, __ATOMIC_RELEASE);
         nnf_event_notify(&tm->work);
@@ -295,6 +419,12 @@ static SFX(team) *SFX(team_for)(SFX(nnf_workspace) *ws, size_t T)
     if (tm == NULL) return NULL;
     tm->pid = getpid();
     tm->n_parts = T;
+    tm->range_sq = malloc(T * 2 * ws->n_layers * sizeof(double));
+    if (tm->range_sq == NULL) {
+        free(tm);
+        ws->team = NULL;
+        return NULL;
+    }
     SFX(team_start)(tm);
     return tm;
 }
@@ -350,8 +480,13 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
     tm->params = params;
     tm->data = data;
     tm->shuffle = shuffle;
+    tm->opt = opt;
+    tm->opt_state = opt_state;
     status = SFX(team_prepare)(tm, ws, rng, batch_size);
     if (status != NNF_OK) return status;
+    /* the step in T ranges, or in one */
+    size_t R = T > 1 && P >= NNF_SHARED_STEP_MIN_PARAMS ? T : 1;
+    tm->n_ranges = R;
 
     for (size_t start = 0; start < N && status == NNF_OK; start += batch_size) {
         size_t B = N - start < batch_size ? N - start : batch_size;
@@ -369,36 +504,30 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
             tm->rows = rows;
             tm->delta_scale = 1.0 / norm;
             /* each part: gather -> forward -> loss -> backward */
-            SFX(team_run)(tm);
-            if (tm->n_helpers) SFX(own_lines)(params, P);
-            /* the parts' gradients summed in order into ws->grad, the last one
-             * with rows by grad_norm */
-            const REAL *last = NULL;
-            for (size_t t = 0; t < tm->n_parts; t++) {
+            int kept_up = SFX(run_tasks)(tm, NNF_TASK_PART, T, 1);
+            for (size_t t = 0; t < T; t++) {
                 if (status == NNF_OK) status = tm->status[t];
                 loss_sum += tm->loss_sum[t];
-                if (t > 0 && tm->part_rows[t] > 0) {
-                    if (last) SFX(add_into)(ws->grad, last, P);
-                    last = tm->ws[t]->grad;
-                }
             }
             if (status != NNF_OK) break;
-            double gnorm = SFX(grad_norm)(ws, last, stats->grad_norms);
-            if (!isfinite(gnorm) || !isfinite(loss_sum)) {
+            /* the parts' gradients summed in order into ws->grad, range by range,
+             * shared only with helpers that kept up: one that has lost its core
+             * to another process could hold a range for a whole time slice */
+            kept_up = SFX(run_tasks)(tm, NNF_TASK_SUM, R, R > 1 && kept_up);
+            tm->gnorm = SFX(grad_norm)(tm->range_sq, R, L, stats->grad_norms);
+            if (!isfinite(tm->gnorm) || !isfinite(loss_sum)) {
                 status = NNF_ENONFINITE;
                 break;
             }
-            SFX(apply_clip)(ws->grad, gnorm, opt->clip_norm, opt->clip_value, P);
-            /* update */
-            double l2 = opt->alpha / sw_sum, l1 = opt->l1 / sw_sum;
-            if (opt->solver == NNF_ADAM) {
-                opt->t += 1;
-                SFX(nnf_adam_step)(params, opt_state, opt_state + P, penalty, ws->grad,
-                                   opt->learning_rate, opt->beta_1, opt->beta_2,
-                                   opt->epsilon, opt->t, l2, l1, P, ws->n_weights);
-            } else {
-                SFX(nnf_sgd_step)(params, opt_state, penalty, ws->grad, opt->learning_rate,
-                                  opt->momentum, opt->nesterov, l2, l1, P, ws->n_weights);
+            /* clip and update */
+            tm->l2 = opt->alpha / sw_sum;
+            tm->l1 = opt->l1 / sw_sum;
+            if (opt->solver == NNF_ADAM) opt->t += 1;
+            SFX(run_tasks)(tm, NNF_TASK_STEP, R, R > 1 && kept_up);
+            penalty[0] = penalty[1] = 0;
+            for (size_t r = 0; r < R; r++) {
+                penalty[0] += tm->range_penalty[r][0];
+                penalty[1] += tm->range_penalty[r][1];
             }
             double batch_loss = loss_sum / norm +
                                 (0.5 * opt->alpha * penalty[0] + opt->l1 * penalty[1]) / sw_sum;

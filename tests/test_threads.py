@@ -25,22 +25,25 @@ from numpy_reference import BETA_1, BETA_2, EPSILON, MOMENTUM, simulate_epoch
 
 MIN_ROWS = _core.MIN_ROWS_PER_THREAD
 UNITS = (6, 7, 5, 3)
+# 33313 parameters: enough for the threads to share the step (its sums of the
+# parts' gradients and its update, range by range)
+BIG_UNITS = (180, 150, 40, 3)
 
 
-def make_problem(n, seed=0, weighted=True, dtype=np.float64):
+def make_problem(n, seed=0, weighted=True, dtype=np.float64, units=UNITS):
     rng = np.random.default_rng(seed)
-    X = rng.uniform(-1, 1, (n, UNITS[0]))
+    X = rng.uniform(-1, 1, (n, units[0]))
     X[rng.uniform(size=X.shape) < 0.3] = 0  # some zeros, for the CSR variant
-    Y = np.eye(UNITS[-1])[rng.integers(0, UNITS[-1], n)]
+    Y = np.eye(units[-1])[rng.integers(0, units[-1], n)]
     sw = rng.uniform(0.5, 2, n) if weighted else None
-    n_params = sum(a * b for a, b in zip(UNITS[:-1], UNITS[1:])) + sum(UNITS[1:])
+    n_params = sum(a * b for a, b in zip(units[:-1], units[1:])) + sum(units[1:])
     params = rng.uniform(-0.8, 0.8, n_params)
     cast = (lambda a: None if a is None else np.ascontiguousarray(a, dtype))
     return cast(X), cast(Y), cast(sw), cast(params)
 
 
-def make_net(capacity, dtype=np.float64, dropout=None):
-    return _core.Network(list(UNITS), ["relu", "tanh", "softmax"], "log_loss", dtype,
+def make_net(capacity, dtype=np.float64, dropout=None, units=UNITS):
+    return _core.Network(list(units), ["relu", "tanh", "softmax"], "log_loss", dtype,
                          capacity, dropout=dropout)
 
 
@@ -95,16 +98,38 @@ def test_many_short_threaded_steps_match_the_simulation(n_threads, solver):
     assert_allclose(got, expected, rtol=1e-9, atol=1e-11)
 
 
-def train(n_threads, dropout=None, dtype=np.float64, batch=64, epochs=3, seed=0):
-    X, Y, sw, params = make_problem(300, dtype=dtype)
-    net = make_net(batch, dtype, dropout)
+@pytest.mark.parametrize("n_threads", [2, 3])
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_shared_step_matches_the_simulation(n_threads, solver):
+    # Each thread sums the parts' gradients over its range of the parameters,
+    # then clips and steps there; the weights' L2 term and the biases' lack of
+    # one cross the ranges' bounds.
+    n, batch = 150, 48
+    X, Y, sw, params = make_problem(n, seed=20 + n_threads, units=BIG_UNITS)
+    net = make_net(batch, units=BIG_UNITS)
+    state = _core.seed_state(5)
+    order = _core.shuffle_indices(n, state.copy())
+    expected = simulate_epoch(make_net(batch, units=BIG_UNITS), params, X, Y, sw, batch,
+                              order, solver, 0.01, 0.5, 1)
+    got = params.copy()
+    opt_state = np.zeros(net.n_params * (2 if solver == "adam" else 1))
+    net.train_epoch(got, opt_state, state, X, Y, sw, batch, True, solver, 0.01,
+                    momentum=MOMENTUM, nesterov=True, beta_1=BETA_1, beta_2=BETA_2,
+                    epsilon=EPSILON, alpha=0.5, t=1, n_threads=n_threads)
+    assert_allclose(got, expected, rtol=1e-9, atol=1e-11,
+                    err_msg=f"{n_threads} threads sharing the step")
+
+
+def train(n_threads, dropout=None, dtype=np.float64, batch=64, epochs=3, seed=0, units=UNITS):
+    X, Y, sw, params = make_problem(300, dtype=dtype, units=units)
+    net = make_net(batch, dtype, dropout, units)
     p, opt_state, state, t = params.copy(), np.zeros(2 * net.n_params, dtype), \
         _core.seed_state(seed), 0
-    norms = np.zeros(2 * (len(UNITS) - 1))
+    norms = np.zeros(2 * (len(units) - 1))
     losses = []
     for _ in range(epochs):
         loss_sum, _, _, t = net.train_epoch(p, opt_state, state, X, Y, sw, batch, True,
-                                            "adam", 0.01, t=t, grad_norms=norms,
+                                            "adam", 0.01, t=t, grad_norms=norms, alpha=0.5,
                                             n_threads=n_threads)
         losses.append(loss_sum)
     return p, opt_state, state, np.array(losses), norms
@@ -112,8 +137,9 @@ def train(n_threads, dropout=None, dtype=np.float64, batch=64, epochs=3, seed=0)
 
 @pytest.mark.parametrize("dropout", [None, [0.5, 0.25, 0.0]])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_threaded_training_is_bit_identical_for_the_same_seed(dropout, dtype):
-    first, second = train(2, dropout, dtype), train(2, dropout, dtype)
+@pytest.mark.parametrize("units", [UNITS, BIG_UNITS], ids=["small", "shared_step"])
+def test_threaded_training_is_bit_identical_for_the_same_seed(dropout, dtype, units):
+    first, second = train(2, dropout, dtype, units=units), train(2, dropout, dtype, units=units)
     for a, b, what in zip(first, second, ["params", "optimizer state", "generator",
                                           "losses", "gradient norms"]):
         assert_array_equal(a, b, err_msg=f"two threaded runs differ in their {what}")
@@ -126,13 +152,15 @@ def test_threaded_dropout_draws_differ_between_threads_and_seeds():
     assert not np.array_equal(dropped, other_seed), "the dropout draws ignore the seed"
 
 
-def test_a_busy_machine_changes_who_computes_a_part_not_the_result():
-    # With the other core taken, the calling thread computes most parts itself;
-    # each part keeps its workspace and generator, so the weights are the same.
-    quiet = train(2, [0.5, 0.25, 0.0], epochs=20)
+@pytest.mark.parametrize("units", [UNITS, BIG_UNITS], ids=["small", "shared_step"])
+def test_a_busy_machine_changes_who_computes_a_part_not_the_result(units):
+    # With the other core taken, the calling thread computes most parts (and
+    # ranges of a shared step) itself; each part keeps its workspace and
+    # generator, each range its bounds, so the weights are the same.
+    quiet = train(2, [0.5, 0.25, 0.0], epochs=20, units=units)
     hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
-        busy = train(2, [0.5, 0.25, 0.0], epochs=20)
+        busy = train(2, [0.5, 0.25, 0.0], epochs=20, units=units)
     finally:
         hog.kill()
         hog.wait()
@@ -141,8 +169,11 @@ def test_a_busy_machine_changes_who_computes_a_part_not_the_result():
         assert_array_equal(a, b, err_msg=f"{what} differ on a busy machine")
 
 
-def test_threads_change_only_the_order_of_sums():
-    one, two = train(1), train(2)
+@pytest.mark.parametrize("units", [UNITS, BIG_UNITS], ids=["small", "shared_step"])
+def test_threads_change_only_the_order_of_sums(units):
+    # With BIG_UNITS, two threads share the step: the penalty sums in the
+    # losses and the gradient norms are summed range by range.
+    one, two = train(1, units=units), train(2, units=units)
     assert_allclose(two[0], one[0], rtol=1e-9, atol=1e-11,
                     err_msg="two threads trained other weights than one")
     assert_allclose(two[3], one[3], rtol=1e-10, err_msg="epoch losses differ")
