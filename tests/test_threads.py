@@ -102,8 +102,8 @@ def test_many_short_threaded_steps_match_the_simulation(n_threads, solver):
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_shared_step_matches_the_simulation(n_threads, solver):
     # Each thread sums the parts' gradients over its range of the parameters,
-    # then clips and steps there; the weights' L2 term and the biases' lack of
-    # one cross the ranges' bounds.
+    # then steps there; the weights' L2 term and the biases' lack of one cross
+    # the ranges' bounds. (Clipping by the global norm: train's comparisons.)
     n, batch = 150, 48
     X, Y, sw, params = make_problem(n, seed=20 + n_threads, units=BIG_UNITS)
     net = make_net(batch, units=BIG_UNITS)
@@ -130,7 +130,7 @@ def train(n_threads, dropout=None, dtype=np.float64, batch=64, epochs=3, seed=0,
     for _ in range(epochs):
         loss_sum, _, _, t = net.train_epoch(p, opt_state, state, X, Y, sw, batch, True,
                                             "adam", 0.01, t=t, grad_norms=norms, alpha=0.5,
-                                            n_threads=n_threads)
+                                            clip_norm=1.0, n_threads=n_threads)
         losses.append(loss_sum)
     return p, opt_state, state, np.array(losses), norms
 
@@ -172,7 +172,8 @@ def test_a_busy_machine_changes_who_computes_a_part_not_the_result(units):
 @pytest.mark.parametrize("units", [UNITS, BIG_UNITS], ids=["small", "shared_step"])
 def test_threads_change_only_the_order_of_sums(units):
     # With BIG_UNITS, two threads share the step: the penalty sums in the
-    # losses and the gradient norms are summed range by range.
+    # losses and the gradient norms are summed range by range, and each range
+    # is clipped by the global norm.
     one, two = train(1, units=units), train(2, units=units)
     assert_allclose(two[0], one[0], rtol=1e-9, atol=1e-11,
                     err_msg="two threads trained other weights than one")
