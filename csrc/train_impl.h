@@ -236,13 +236,6 @@ static void SFX(batch_part)(SFX(team) *tm, size_t t)
     tm->status[t] = status;
 }
 
-/* Range r of R of the P parameters, for the step */
-static void SFX(step_range_bounds)(size_t P, size_t r, size_t R, size_t *lo, size_t *hi)
-{
-    *lo = P * r / R;
-    *hi = P * (r + 1) / R;
-}
-
 /* Sum the parts' gradients over ws->grad[lo, hi) in order (ws is part 0's),
  * the last one in the pass of the sums of squares, into sq (2L). */
 static void SFX(sum_range)(SFX(team) *tm, size_t lo, size_t hi, double *sq)
@@ -277,15 +270,16 @@ static void SFX(step_range)(SFX(team) *tm, size_t lo, size_t hi, double penalty[
                             ws->n_weights);
 }
 
-/* Task t of the kind on offer */
+/* Task t of the kind on offer; a step's range t is [P t/R, P (t+1)/R) of the
+ * P parameters. */
 static void SFX(do_task)(SFX(team) *tm, size_t t)
 {
-    size_t L = tm->ws[0]->n_layers, P = tm->ws[0]->n_params, lo, hi;
     if (tm->task == NNF_TASK_PART) {
         SFX(batch_part)(tm, t);
         return;
     }
-    SFX(step_range_bounds)(P, t, tm->n_ranges, &lo, &hi);
+    size_t L = tm->ws[0]->n_layers, P = tm->ws[0]->n_params, R = tm->n_ranges;
+    size_t lo = P * t / R, hi = P * (t + 1) / R;
     if (tm->task == NNF_TASK_SUM)
         SFX(sum_range)(tm, lo, hi, tm->range_sq + t * 2 * L);
     else

@@ -415,13 +415,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         _as_compute), with the model's cached network; big X in parallel.
         With `finite`, a NaN or infinite output raises _core.NonFiniteError."""
         n_rows = X.shape[0]
+        capacity = min(n_rows, _CHUNK_ROWS)
         nets = self._predict_nets
         try:
             net = nets.pop()
         except IndexError:
             net = None
-        if net is None or net.capacity < min(n_rows, _CHUNK_ROWS):
-            net = self._network(min(n_rows, _CHUNK_ROWS))
+        if net is None or net.capacity < capacity:
+            net = self._network(capacity)
         try:
             if n_rows <= net.capacity:
                 return net.predict(params, X, finite=finite)
