@@ -1,7 +1,10 @@
-/* The spin-then-sleep wait of event.h. */
+/* The spin-then-sleep wait of event.h, and the count of the threads in use. */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "event.h"
 
+#include <sched.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -54,4 +57,20 @@ void nnf_event_wait(nnf_event *e, int (*ready)(void *ctx), void *ctx)
     pthread_mutex_lock(&e->mutex);
     while (!ready(ctx)) pthread_cond_wait(&e->cond, &e->mutex);
     pthread_mutex_unlock(&e->mutex);
+}
+
+static long claimed_threads;
+
+void nnf_claim_threads(long n) { __atomic_add_fetch(&claimed_threads, n, __ATOMIC_RELAXED); }
+
+long nnf_claimed_threads(void) { return __atomic_load_n(&claimed_threads, __ATOMIC_RELAXED); }
+
+long nnf_usable_cpus(void)
+{
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
 }

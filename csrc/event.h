@@ -30,4 +30,13 @@ void nnf_event_wait(nnf_event *e, int (*ready)(void *ctx), void *ctx);
 long long nnf_now_ns(void);
 void nnf_cpu_relax(void);
 
+/* The threads this process's training epochs use, counted while they run: an
+ * epoch of T parts adds T at its start (nnf_claim_threads(T)) and takes them
+ * off at its end. While they outnumber the CPUs the process may use
+ * (nnf_usable_cpus), threads that spin waiting for one another would take
+ * turns on the same cores, and each epoch does its parts on its own thread. */
+void nnf_claim_threads(long n);
+long nnf_claimed_threads(void);
+long nnf_usable_cpus(void);
+
 #endif /* NNFAST_EVENT_H */

@@ -130,9 +130,12 @@ int NNF_SFX(nnf_loss_grad)(NNF_REAL *grad, double *loss, NNF_REAL *out,
  * rows, done by up to n_threads threads as they come free; the result depends
  * on the number of parts only through the order of a sum (and the dropout
  * draws), and is the same on every run for the same n_threads, whichever thread
- * did which part. The helper threads are started by the first epoch and kept
- * by the workspace for later ones (asleep in between) until nnf_workspace_free
- * or an epoch with another number of parts. check is called between
+ * did which part. While the process's running epochs want more threads than
+ * it may use CPUs (nnf_claimed_threads, event.h), the calling thread does every
+ * part itself, in order: the same work and result, on one core. The helper
+ * threads are started by the first epoch and kept by the workspace for later
+ * ones (asleep in between) until nnf_workspace_free or an epoch with another
+ * number of parts. check is called between
  * minibatches by the calling thread; when it returns nonzero the epoch stops
  * after the current update and NNF_EINTERRUPTED is returned. A non-finite loss
  * or gradient stops the epoch before its update with NNF_ENONFINITE, so params

@@ -481,6 +481,8 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
     /* the step in T ranges, or in one */
     size_t R = T > 1 && P >= NNF_SHARED_STEP_MIN_PARAMS ? T : 1;
     tm->n_ranges = R;
+    long cpus = nnf_usable_cpus();
+    nnf_claim_threads((long)T);
 
     for (size_t start = 0; start < N && status == NNF_OK; start += batch_size) {
         size_t B = N - start < batch_size ? N - start : batch_size;
@@ -497,8 +499,10 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
             tm->B = B;
             tm->rows = rows;
             tm->delta_scale = 1.0 / norm;
-            /* each part: gather -> forward -> loss -> backward */
-            int kept_up = SFX(run_tasks)(tm, NNF_TASK_PART, T, 1);
+            /* each part: gather -> forward -> loss -> backward; all on this
+             * thread while the process's epochs want more threads than CPUs */
+            int share = T > 1 && nnf_claimed_threads() <= cpus;
+            int kept_up = SFX(run_tasks)(tm, NNF_TASK_PART, T, share);
             for (size_t t = 0; t < T; t++) {
                 if (status == NNF_OK) status = tm->status[t];
                 loss_sum += tm->loss_sum[t];
@@ -531,6 +535,7 @@ int SFX(nnf_train_epoch)(REAL *params, REAL *opt_state, nnf_optimizer *opt,
         stats->n_seen += B;
         if (check != NULL && start + B < N && check(check_ctx)) status = NNF_EINTERRUPTED;
     }
+    nnf_claim_threads(-(long)T);
     if (stats->grad_norms && stats->n_batches > 0)
         for (size_t i = 0; i < 2 * L; i++) stats->grad_norms[i] /= (double)stats->n_batches;
     return status;

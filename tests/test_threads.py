@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -181,6 +182,64 @@ def test_threads_change_only_the_order_of_sums(units):
     assert_allclose(two[4], one[4], rtol=1e-9, err_msg="gradient norms differ")
 
 
+def thread_cpu_ns(tids):
+    """CPU time of the threads tids of this process, in ns (Linux's schedstat)."""
+    return sum(int(open(f"/proc/self/task/{tid}/schedstat").read().split()[0]) for tid in tids)
+
+
+@pytest.mark.skipif(not os.path.exists(f"/proc/self/task/{threading.get_native_id()}/schedstat"),
+                    reason="reads the threads' CPU time in /proc")
+@pytest.mark.parametrize("units", [UNITS, BIG_UNITS], ids=["small", "shared_step"])
+def test_an_oversubscribed_process_does_every_part_on_the_calling_thread(units):
+    # While the process's epochs (and whatever else claimed threads) want more
+    # threads than it has CPUs, an epoch's helper gets no part and no range of
+    # the step: it sleeps, and the result is the same.
+    X, Y, sw, params = make_problem(300, units=units)
+
+    def run(claim):
+        net = make_net(64, dropout=[0.5, 0.25, 0.0], units=units)
+        p, velocity, state = params.copy(), np.zeros(net.n_params), _core.seed_state(0)
+
+        def epoch():
+            net.train_epoch(p, velocity, state, X, Y, sw, 64, True, "sgd", 0.01, alpha=0.5,
+                            n_threads=2)
+
+        before = set(os.listdir("/proc/self/task"))
+        epoch()  # starts the team's helper
+        helpers = set(os.listdir("/proc/self/task")) - before
+        assert len(helpers) == 1
+        time.sleep(0.01)  # past the helper's spin (50 us), asleep
+        _core.claim_threads(claim)
+        try:
+            helper, own = thread_cpu_ns(helpers), time.thread_time_ns()
+            for _ in range(40):
+                epoch()
+            helper, own = thread_cpu_ns(helpers) - helper, time.thread_time_ns() - own
+        finally:
+            _core.claim_threads(-claim)
+        return (p, velocity, state), helper, own
+
+    shared, helper, own = run(0)
+    if _core.usable_cpus() >= 2:
+        assert helper > 0.2 * own, "the helper did not share the minibatches"
+    alone, helper, own = run(_core.usable_cpus())
+    assert helper < 0.02 * own, f"the helper ran {helper} ns against this thread's {own} ns"
+    for a, b, what in zip(shared, alone, ["params", "velocity", "generator"]):
+        assert_array_equal(a, b, err_msg=f"{what} differ when one thread does every part")
+
+
+def test_epochs_count_their_threads_only_while_they_run():
+    before = _core.claim_threads(0)
+    train(3)
+    assert _core.claim_threads(0) == before
+    X, Y, sw, params = make_problem(200)
+    net = make_net(64)
+    with pytest.raises(_core.NonFiniteError):
+        net.train_epoch(params * 1e200, np.zeros(net.n_params), _core.seed_state(0),
+                        X * 1e200, Y, sw, 64, True, "sgd", 0.1, n_threads=2)
+    assert _core.claim_threads(0) == before, "a failed epoch kept its threads counted"
+
+
 def test_batches_too_small_to_share_run_on_one_thread_bit_for_bit():
     batch = 2 * MIN_ROWS - 1
     one, many = train(1, batch=batch), train(8, batch=batch)
@@ -298,6 +357,50 @@ def test_single_threaded_blas_restores_the_limit_when_the_last_user_leaves():
                 assert _threads.fit_threads() == min(2, _threads._available_cpus()), (
                     "a fit started during another saw the lowered limit")
             assert set(blas_limits()) == {1}, "restored while a fit was still running"
+        assert blas_limits() == before
+
+
+def test_the_last_fit_to_leave_restores_the_limit_from_another_thread():
+    # threadpoolctl 3.8 lets one live thread change OpenBLAS's limit and
+    # ignores the others: the fit that leaves last may not be the one that set it
+    entered, left = threading.Event(), threading.Event()
+    inside = []
+
+    def first():
+        with _threads.single_threaded_blas():
+            entered.set()
+            left.wait()
+
+    def last():
+        entered.wait()
+        with _threads.single_threaded_blas():
+            left.set()
+            inside.append(blas_limits())
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_limits()
+        threads = [threading.Thread(target=first), threading.Thread(target=last)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert set(inside[0]) == {1}
+        assert blas_limits() == before, "the limit stayed lowered after both fits"
+
+
+def test_a_fit_in_a_worker_thread_limits_blas_after_the_main_thread_set_a_limit():
+    inside = []
+
+    def fit():
+        with _threads.single_threaded_blas():
+            inside.append(blas_limits())
+
+    with threadpool_limits(limits=2, user_api="blas"):  # this thread sets a limit first
+        before = blas_limits()
+        worker = threading.Thread(target=fit)
+        worker.start()
+        worker.join()
+        assert set(inside[0]) == {1}, "BLAS kept its threads in a fit in a worker thread"
         assert blas_limits() == before
 
 

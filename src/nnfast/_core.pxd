@@ -1,6 +1,11 @@
 # Declarations of the C core (csrc/nnfast.h) for the Cython bridge.
 from libc.stdint cimport int64_t, uint64_t
 
+cdef extern from "event.h" nogil:
+    void nnf_claim_threads(long n)
+    long nnf_claimed_threads()
+    long nnf_usable_cpus()
+
 cdef extern from "nnfast.h" nogil:
     enum nnf_status:
         NNF_OK, NNF_ENOMEM, NNF_EINVAL, NNF_EINTERRUPTED, NNF_ENOBLAS, NNF_ENONFINITE,

@@ -46,6 +46,21 @@ MAX_THREADS = NNF_MAX_THREADS
 MIN_ROWS_PER_THREAD = NNF_MIN_ROWS_PER_THREAD
 
 
+def claim_threads(long n):
+    """Count n more threads (fewer when negative) as busy beside the training
+    epochs running in this process, which count their own while they run
+    (csrc/event.h); returns the new count. While it exceeds ``usable_cpus()``, an
+    epoch does every part of its minibatches on its own thread (the same
+    result). For code that keeps threads of its own busy, and for the tests."""
+    nnf_claim_threads(n)
+    return nnf_claimed_threads()
+
+
+def usable_cpus():
+    """The CPUs this process may run on, as the C core counts them."""
+    return nnf_usable_cpus()
+
+
 class NonFiniteError(FloatingPointError):
     """A loss or gradient became NaN or infinite; the update was not applied."""
 

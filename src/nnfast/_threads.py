@@ -53,6 +53,22 @@ def fit_threads():
     return max(1, min(limit, _available_cpus()))
 
 
+def _release_blas_control():
+    """Let this thread change OpenBLAS's limit, then any thread.
+
+    From threadpoolctl 3.8 on, only one live thread may change the limit of an
+    OpenBLAS with its own thread pool (process-wide): the first that did, the
+    others' calls are ignored. Concurrent fits set and restore the limit from
+    whichever thread enters first and leaves last (under _lock), so they clear
+    that claim around their changes; otherwise a fit in a worker thread after
+    one in the main thread would run with BLAS's threads, and the last fit to
+    leave could not restore the limit."""
+    for lib in _blas().lib_controllers:
+        clear = getattr(type(lib), "clear_controlling_thread", None)
+        if clear is not None:
+            clear(force=True)
+
+
 @contextlib.contextmanager
 def single_threaded_blas():
     """BLAS on one thread while the block runs.
@@ -64,6 +80,7 @@ def single_threaded_blas():
     with _lock:
         if _active == 0:
             _outer_limit = _blas_limit()
+            _release_blas_control()
             _limiter = _blas().limit(limits=1)
         _active += 1
     try:
@@ -72,5 +89,7 @@ def single_threaded_blas():
         with _lock:
             _active -= 1
             if _active == 0:
+                _release_blas_control()
                 _limiter.restore_original_limits()
+                _release_blas_control()
                 _limiter = None
