@@ -220,7 +220,11 @@ def test_an_oversubscribed_process_does_every_part_on_the_calling_thread(units):
         return (p, velocity, state), helper, own
 
     shared, helper, own = run(0)
-    if _core.usable_cpus() >= 2:
+    # the control: the helper shares when nothing else claimed threads. Not
+    # asserted for the small network: its parts take a few microseconds, the
+    # calling thread takes a part itself after waiting that long, and a helper
+    # still waking up, or not yet moved off the calling thread's core, gets none.
+    if units is BIG_UNITS and _core.usable_cpus() >= 2:
         assert helper > 0.2 * own, "the helper did not share the minibatches"
     alone, helper, own = run(_core.usable_cpus())
     assert helper < 0.02 * own, f"the helper ran {helper} ns against this thread's {own} ns"

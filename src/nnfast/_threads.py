@@ -54,7 +54,7 @@ def fit_threads():
 
 
 def _release_blas_control():
-    """Let this thread change OpenBLAS's limit, then any thread.
+    """Forget which thread threadpoolctl lets change OpenBLAS's limit.
 
     From threadpoolctl 3.8 on, only one live thread may change the limit of an
     OpenBLAS with its own thread pool (process-wide): the first that did, the
