@@ -17,14 +17,13 @@ import warnings
 
 import numpy as np
 
-import nnfast
 from nnfast import _workloads
+from nnfast.bench import make_nnfast
 
 
 def fit_many(workload, X, y, n):
-    estimator = nnfast.MLPClassifier if workload.task == "classification" else nnfast.MLPRegressor
     for _ in range(n):
-        estimator(**workload.estimator_params()).fit(X, y)
+        make_nnfast(workload).fit(X, y)
 
 
 def ms_per_pair(workload, X, y, pairs, at_once):

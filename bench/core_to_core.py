@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-import nnfast
 from nnfast import _workloads
+from nnfast.bench import make_nnfast
 
 SOURCE = Path(__file__).with_name("core_to_core.c")
 
@@ -59,11 +59,10 @@ def probe(program, seconds):
 
 
 def best_fit_ms(workload, X, y, fits):
-    estimator = nnfast.MLPClassifier if workload.task == "classification" else nnfast.MLPRegressor
     times = []
     for _ in range(fits):
         start = time.perf_counter()
-        estimator(**workload.estimator_params()).fit(X, y)
+        make_nnfast(workload).fit(X, y)
         times.append(time.perf_counter() - start)
     return 1e3 * min(times)
 

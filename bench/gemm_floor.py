@@ -151,7 +151,7 @@ def predict_floors(w, cpus, repeat, overhead, chunks=(128, 256, 512, 1024)):
     one call a layer with BLAS's threads."""
     rng = np.random.default_rng(_workloads.SEED)
     pairs = list(zip(w.layer_units[:-1], w.layer_units[1:]))
-    threads = np.inf
+    threads = np.nan  # np.fmin keeps the other of a NaN and a number
     for rows in chunks:
         per_thread = -(-w.n_samples // (rows * cpus))
         shapes = [(rows, fan_out, fan_in, False, False) for fan_in, fan_out in pairs]
@@ -162,8 +162,7 @@ def predict_floors(w, cpus, repeat, overhead, chunks=(128, 256, 512, 1024)):
         threads = np.fmin(threads, seconds * w.n_samples / (per_thread * rows * cpus))
     shapes = [(w.n_samples, fan_out, fan_in, False, False) for fan_in, fan_out in pairs]
     seconds = _best_blas(_operands(shapes, rng), 1, repeat)
-    return (threads if np.isfinite(threads) else np.nan,
-            _products_only(seconds, len(shapes), overhead))
+    return threads, _products_only(seconds, len(shapes), overhead)
 
 
 def _seconds(value):

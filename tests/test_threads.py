@@ -348,7 +348,7 @@ def blas_limits():
 def test_fit_threads_follows_the_blas_limit():
     with threadpool_limits(limits=1, user_api="blas"):
         assert _threads.fit_threads() == 1
-    assert 1 <= _threads.fit_threads() <= _threads._available_cpus()
+    assert 1 <= _threads.fit_threads() <= _core.usable_cpus()
 
 
 def test_single_threaded_blas_restores_the_limit_when_the_last_user_leaves():
@@ -358,7 +358,7 @@ def test_single_threaded_blas_restores_the_limit_when_the_last_user_leaves():
             assert set(blas_limits()) == {1}
             with _threads.single_threaded_blas():  # a second fit, e.g. in another thread
                 assert set(blas_limits()) == {1}
-                assert _threads.fit_threads() == min(2, _threads._available_cpus()), (
+                assert _threads.fit_threads() == min(2, _core.usable_cpus()), (
                     "a fit started during another saw the lowered limit")
             assert set(blas_limits()) == {1}, "restored while a fit was still running"
         assert blas_limits() == before

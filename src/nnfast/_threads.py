@@ -15,10 +15,11 @@ fit on one core, as it does for scikit-learn.
 
 import contextlib
 import functools
-import os
 import threading
 
 from threadpoolctl import ThreadpoolController
+
+from nnfast._core import usable_cpus
 
 
 @functools.lru_cache(maxsize=1)
@@ -27,16 +28,9 @@ def _blas():
     return ThreadpoolController().select(user_api="blas")
 
 
-def _available_cpus():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _blas_limit():
     limits = [lib.num_threads for lib in _blas().lib_controllers]
-    return min(limits) if limits else _available_cpus()
+    return min(limits) if limits else usable_cpus()
 
 
 _lock = threading.Lock()
@@ -50,7 +44,7 @@ def fit_threads():
     lowered it), at most the usable CPUs."""
     with _lock:
         limit = _outer_limit if _active else _blas_limit()
-    return max(1, min(limit, _available_cpus()))
+    return max(1, min(limit, usable_cpus()))
 
 
 def _release_blas_control():

@@ -43,6 +43,7 @@ import warnings
 
 import numpy as np
 
+from nnfast._core import usable_cpus
 from nnfast._workloads import (
     ALPHA,
     LEARNING_RATE,
@@ -71,8 +72,8 @@ LIBRARIES = ("nnfast", "sklearn", "torch")
 
 
 def n_cpus():
-    """CPUs this process may run on."""
-    return len(os.sched_getaffinity(0))
+    """CPUs this process may run on (as the C core counts them for its threads)."""
+    return usable_cpus()
 
 
 def blas_threads():
@@ -215,7 +216,8 @@ class Contender:
     make: object
 
 
-def _make_nnfast(workload):
+def make_nnfast(workload):
+    """nnfast's estimator for ``workload``, unfitted, at the workload's settings."""
     import nnfast
 
     cls = nnfast.MLPRegressor if workload.task == "regression" else nnfast.MLPClassifier
@@ -232,7 +234,7 @@ def _make_sklearn(workload):
 def contenders(libraries=LIBRARIES):
     """The float32 contenders of ``libraries`` that can run here (PyTorch is optional)."""
     table = [
-        Contender("nnfast-float32", "nnfast", _make_nnfast),
+        Contender("nnfast-float32", "nnfast", make_nnfast),
         Contender("sklearn-float32", "sklearn", _make_sklearn),
         Contender("torch-float32", "torch", TorchMLP),
     ]
