@@ -8,6 +8,7 @@ the task inference rule."""
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
@@ -244,3 +245,24 @@ def test_bench_subcommand_takes_the_benchmark_options():
     with pytest.raises(SystemExit) as exit_info:
         _parser().parse_args(["bench", "--workloads", "cifar"])
     assert exit_info.value.code == 2
+
+
+def test_demo_names_each_time_per_epoch():
+    """The comparison line names whose time is whose: nnfast's per-epoch time is its
+    own fit time over its epochs (both printed on nnfast's line), and the speedup is
+    scikit-learn's time over nnfast's."""
+    out = ok(run("--epochs", 20)).stdout
+    fit = re.search(r"^nnfast +accuracy \S+ +fit (\S+) s \((\d+) epochs\)", out, re.M)
+    sk_fit = re.search(r"^scikit-learn +accuracy \S+ +fit (\S+) s \((\d+) epochs\)", out, re.M)
+    line = re.search(r"^nnfast trains (\S+)x faster: nnfast (\S+) ms per epoch, "
+                     r"scikit-learn (\S+) ms per epoch$", out, re.M)
+    assert fit and sk_fit and line, out
+    speedup, ours_ms, theirs_ms = map(float, line.groups())
+    # Each printed figure is rounded: the fit times to 1 ms, the per-epoch times to 0.01 ms.
+    for (seconds, epochs), ms in ((fit.groups(), ours_ms), (sk_fit.groups(), theirs_ms)):
+        low = max(float(seconds) - 5e-4, 0) / int(epochs) * 1e3 - 0.005
+        high = (float(seconds) + 5e-4) / int(epochs) * 1e3 + 0.005
+        assert low <= ms <= high, (seconds, epochs, ms, out)
+    assert ours_ms > 0 and theirs_ms > 0, out
+    ratio_per_epoch = (theirs_ms * int(fit.group(2))) / (ours_ms * int(sk_fit.group(2)))
+    assert speedup == pytest.approx(ratio_per_epoch, rel=0.1, abs=0.1), out

@@ -253,3 +253,18 @@ def test_validation_fraction_split_with_monitor_loss_restores_the_best_epoch(Est
     assert val_loss[-1] > min(val_loss), "the last epoch is the best: nothing was restored"
     assert validation_loss(model, X_val, y_val) == pytest.approx(min(val_loss), rel=1e-9), (
         "the weights after fit are not those of the epoch with the lowest validation loss")
+
+
+@pytest.mark.parametrize("y, named, internal", [
+    ([0, 0, 0, 1], "[1]", "1.0"),
+    (["a", "a", "a", "b"], "['b']", "1.0"),
+    ([5, 5, 5, 7], "[7]", "1.0"),
+])
+def test_a_class_too_small_to_split_is_named_by_the_users_label(y, named, internal):
+    # The stratified split used to see the internal 0./1. encoding and named '1.0'.
+    X = np.arange(8.0).reshape(4, 2)
+    with pytest.raises(ValueError, match="too few members") as error:
+        MLPClassifier(early_stopping=True, random_state=0).fit(X, y)
+    message = str(error.value)
+    assert message.endswith(named), message
+    assert internal not in message, message

@@ -671,7 +671,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             if sw_val is not None:
                 sw_val = _check_sample_weight(sw_val, X_val, ensure_non_negative=True)
         elif self.early_stopping:
-            stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+            # Stratify on the user's labels, not the internal 0./1. encoding: the
+            # partition is the same, and an error names the label the user knows.
+            stratify = (self._label_binarizer.inverse_transform(y)
+                        if is_classifier(self) and self.n_outputs_ == 1 else None)
             arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
             split = train_test_split(
                 *arrays,
