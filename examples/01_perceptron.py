@@ -1,9 +1,12 @@
-"""The neuron and the perceptron.
+"""
+The neuron and the perceptron
+=============================
 
-A single step neuron, nnfast.Perceptron, learns two linearly separable blobs: its
-weights coef_ and bias intercept_ define the decision boundary, the line
-w1*x1 + w2*x2 + b = 0, and the mistakes per epoch (errors_) fall to zero. On XOR,
-which no straight line separates, the perceptron rule never stops making mistakes.
+A single step neuron, :class:`nnfast.Perceptron`, learns two linearly separable
+blobs: its weights ``coef_`` and bias ``intercept_`` define the decision boundary,
+the line :math:`w_1 x_1 + w_2 x_2 + b = 0`, and the mistakes per epoch (``errors_``)
+fall to zero. On XOR, which no straight line separates, the perceptron rule never
+stops making mistakes.
 """
 
 import warnings
@@ -19,7 +22,9 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from _common import QUICK, save  # noqa: E402
 from nnfast import Perceptron  # noqa: E402
 
-# --- separable data: two blobs -------------------------------------------------
+# %%
+# Separable data: two blobs
+# -------------------------
 n_samples = 100 if QUICK else 400
 X, y = make_blobs(n_samples=n_samples, centers=[(-1, 2), (3, -1)], cluster_std=1.0,
                   random_state=0)
@@ -36,7 +41,9 @@ print(f"  training accuracy: {clf.score(X, y):.3f}")
 by_hand = (X @ clf.coef_[0] + b > 0).astype(int)
 assert np.array_equal(clf.classes_[by_hand], clf.predict(X))
 
-# --- XOR: not linearly separable -----------------------------------------------
+# %%
+# XOR: not linearly separable
+# ---------------------------
 # Noisy XOR: class 0 around (0, 0) and (1, 1), class 1 around (0, 1) and (1, 0).
 X_xor, cluster = make_blobs(n_samples=200, centers=[(0, 0), (1, 1), (0, 1), (1, 0)],
                             cluster_std=0.15, random_state=0)
@@ -58,7 +65,9 @@ print(f"  accuracy of the line after each of epochs {last_epochs[0]}..{last_epoc
       f"{', '.join(f'{a:.2f}' for a in accuracies)}")
 print("  no straight line separates XOR, so the rule never stops moving it")
 
-# --- figure --------------------------------------------------------------------
+# %%
+# Figure
+# ------
 fig, axes = plt.subplots(2, 2, figsize=(12, 10), layout="constrained")
 
 ax = axes[0, 0]

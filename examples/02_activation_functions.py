@@ -1,9 +1,12 @@
-"""Activation functions and their derivatives.
+"""
+Activation functions and their derivatives
+==========================================
 
 Every activation nnfast computes, and the derivative backpropagation multiplies by,
-from the library's C kernels (nnfast._core.activation_forward/_backward: private,
-but the code a network runs). hidden_activations() of a one-unit network with weight
-1 and bias 0, the public route, agrees; finite differences confirm the derivatives.
+from the library's C kernels (``nnfast._core.activation_forward``/``_backward``:
+private, but the code a network runs). :meth:`~nnfast.MLPClassifier.hidden_activations`
+of a one-unit network with weight 1 and bias 0, the public route, agrees; finite
+differences confirm the derivatives.
 """
 
 import warnings
@@ -80,6 +83,11 @@ header = ["f(-4)", "f(0)", "f(4)", "f'(-4)", "f'(0)", "f'(4)"]
 print("activation".rjust(10) + "  " + " ".join(c.rjust(7) for c in header[:3]) + "   "
       + " ".join(c.rjust(7) for c in header[3:]) + "   " + "|kernel - public|".rjust(17)
       + "  " + "|f' - finite diff|".rjust(18))
+
+
+# %%
+# The figure
+# ----------
 fig, axes = plt.subplots(3, 4, figsize=(16, 11), layout="constrained")
 for ax, (name, (param, used)) in zip(axes.flat, ACTIVATIONS.items()):
     values = kernel_forward(name, param)

@@ -1,9 +1,12 @@
-"""Layers, weights and biases: forward propagation step by step.
+"""
+Layers, weights and biases: forward propagation step by step
+============================================================
 
 A tiny network (4 inputs -> 6 tanh -> 4 relu -> 3 softmax) is fitted on iris. Its
-weights coefs_[i] (fan_in x fan_out) and biases intercepts_[i] are printed, each
-layer z = a_prev @ W + b, a = f(z) is computed by hand in NumPy and compared with
-model.forward(X), and model.summary(X) describes the network.
+weights ``coefs_[i]`` (fan_in x fan_out) and biases ``intercepts_[i]`` are printed,
+each layer :math:`z = a_{prev} W + b` then :math:`a = f(z)` is computed by hand in NumPy and
+compared with :meth:`model.forward(X) <nnfast.MLPClassifier.forward>`, and
+:meth:`model.summary(X) <nnfast.MLPClassifier.summary>` describes the network.
 """
 
 import warnings
@@ -42,7 +45,9 @@ for i, (W, b) in enumerate(zip(model.coefs_, model.intercepts_), start=1):
           f"intercepts_[{i - 1}] {b.shape}")
 
 
-# --- forward propagation by hand ------------------------------------------------
+# %%
+# Forward propagation by hand
+# ---------------------------
 def softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
@@ -82,7 +87,9 @@ dead = np.flatnonzero(np.all(layers[1].pre_activation <= 0, axis=0))
 print(f"hidden layer 2 has {len(dead)} dead relu unit(s) {dead.tolist()}: z <= 0 on every row, "
       "so a = 0 always and no gradient reaches its weights")
 
-# --- figure: the network for one sample -----------------------------------------
+# %%
+# Figure: the network for one sample
+# ----------------------------------
 units = [X.shape[1]] + [W.shape[1] for W in model.coefs_]
 values = [X[sample]] + [a[sample] for _, a in by_hand]
 labels = ["input\n(standardised)", "hidden 1\ntanh", "hidden 2\nrelu", "output\nsoftmax"]

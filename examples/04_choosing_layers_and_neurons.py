@@ -1,9 +1,12 @@
-"""Choosing the number of layers and neurons.
+"""
+Choosing the number of layers and neurons
+=========================================
 
-GridSearchCV tries several hidden_layer_sizes (one to three layers, 8 to 256
-neurons) on scikit-learn's digits with 5-fold cross-validation. The figure shows the
-mean validation accuracy of each architecture, with its training accuracy and its
-number of parameters: past a modest size, more neurons or layers buy little.
+:class:`~sklearn.model_selection.GridSearchCV` tries several ``hidden_layer_sizes``
+(one to three layers, 8 to 256 neurons) on scikit-learn's digits with 5-fold
+cross-validation. The figure shows the mean validation accuracy of each architecture,
+with its training accuracy and its number of parameters: past a modest size, more
+neurons or layers buy little.
 """
 
 import warnings
@@ -72,6 +75,10 @@ print(f"best: hidden_layer_sizes={best}, CV accuracy {search.best_score_:.3f}")
 close = [n for n, m in zip(names, test_mean) if m >= search.best_score_ - 0.01]
 print(f"within 0.01 of the best: {', '.join(close)} -- prefer the smallest of these")
 
+
+# %%
+# The figure
+# ----------
 fig, (ax, ax_params) = plt.subplots(1, 2, figsize=(14, 5.5), width_ratios=[3, 2],
                                     layout="constrained")
 positions = np.arange(len(names))

@@ -1,10 +1,12 @@
-"""Cost functions: squared error vs cross-entropy, and robust regression losses.
+"""
+Cost functions: squared error vs cross-entropy, and robust regression losses
+============================================================================
 
-Top row: for one sigmoid output p = sigmoid(z) with target 1, the squared error and
-the cross-entropy (log loss, what MLPClassifier minimises) as functions of the logit
-z, with their gradients dL/dz; and the regression losses as functions of the residual.
-Bottom row: MLPRegressor with loss squared_error, absolute_error and huber on data with
-outliers -- the fits, the training curves, and the error on clean validation data.
+Top row: for one sigmoid output ``p = sigmoid(z)`` with target 1, the squared error
+and the cross-entropy (log loss, what :class:`~nnfast.MLPClassifier` minimises) as
+functions of the logit z, with their gradients dL/dz; and the regression losses as
+functions of the residual. Bottom row: :class:`~nnfast.MLPRegressor` with ``loss=``
+squared_error, absolute_error and huber on data with outliers.
 """
 
 import warnings
@@ -20,7 +22,9 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from _common import QUICK, save  # noqa: E402
 from nnfast import MLPRegressor  # noqa: E402
 
-# --- 1. one sigmoid output, target y = 1 ------------------------------------------
+# %%
+# One sigmoid output, target y = 1
+# --------------------------------
 z = np.linspace(-8, 8, 401)
 p = expit(z)
 mse = 0.5 * (p - 1) ** 2  # half squared error, as scikit-learn and nnfast define it
@@ -34,7 +38,9 @@ print(f"  squared error {mse[i]:.3f}, gradient dL/dz {grad_mse[i]:+.4f}  (nearly
 print(f"  cross-entropy {cross_entropy[i]:.3f}, gradient dL/dz {grad_ce[i]:+.4f}  "
       "(about -1: learns fast)")
 
-# --- 2. regression losses on data with outliers -------------------------------------
+# %%
+# Regression losses on data with outliers
+# ---------------------------------------
 rng = np.random.RandomState(0)
 n_train = 200 if QUICK else 500
 
@@ -68,7 +74,9 @@ for loss in losses:
 print("squared error chases the outliers (its gradient grows with the residual); "
       "absolute error and Huber cap it, so they fit the clean curve")
 
-# --- figure -------------------------------------------------------------------------
+# %%
+# Figure
+# ------
 fig, axes = plt.subplots(2, 3, figsize=(17, 10), layout="constrained")
 
 ax = axes[0, 0]

@@ -1,10 +1,12 @@
-"""Gradient descent and backpropagation.
+"""
+Gradient descent and backpropagation
+====================================
 
 Gradient check: on a small network, the gradient from the C core's backward pass
-(nnfast._core.Network.loss_grad, private: what lbfgs calls) is compared with
-backpropagation written out in NumPy and with central finite differences of the loss.
-Then gradient descent itself: loss per epoch of solver="sgd" with and without momentum,
-and each layer's gradient norm (history_), on digits.
+(``nnfast._core.Network.loss_grad``, private: what lbfgs calls) is compared with
+backpropagation written out in NumPy and with central finite differences of the
+loss. Then gradient descent itself: loss per epoch of ``solver="sgd"`` with and
+without momentum, and each layer's gradient norm (``history_``), on digits.
 """
 
 import warnings
@@ -22,7 +24,9 @@ from _common import QUICK, save  # noqa: E402
 from nnfast import MLPClassifier, _core  # noqa: E402
 from nnfast.plot import plot_gradient_norms, plot_loss_curve  # noqa: E402
 
-# --- 1. gradient check on a small network -----------------------------------------
+# %%
+# Gradient check on a small network
+# ---------------------------------
 rng = np.random.RandomState(0)
 units = [4, 5, 3, 3]  # 4 inputs, hidden layers of 5 and 3 tanh units, 3 softmax outputs
 n, alpha = 20, 0.1
@@ -102,7 +106,9 @@ for label, a, b in (("C backprop vs finite differences", grad_c, grad_fd),
 print("  (finite differences with eps=1e-6 are good to about 1e-7 on the smallest entries;"
       " a wrong\n   gradient shows as 1e-2 or more)")
 
-# --- 2. gradient descent on digits --------------------------------------------------
+# %%
+# Gradient descent on digits
+# --------------------------
 X_digits, y_digits = load_digits(return_X_y=True)
 X_digits = StandardScaler().fit_transform(X_digits)
 epochs = 15 if QUICK else 100
@@ -124,7 +130,9 @@ for name, extra in runs.items():
 print("each epoch takes one step per minibatch against the backpropagated gradient; "
       "momentum accumulates past steps and descends faster")
 
-# --- figure ---------------------------------------------------------------------------
+# %%
+# Figure
+# ------
 fig, axes = plt.subplots(1, 3, figsize=(18, 5.5), layout="constrained")
 
 ax = axes[0]

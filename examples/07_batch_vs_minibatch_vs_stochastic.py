@@ -1,9 +1,11 @@
-"""Batch vs mini-batch vs stochastic gradient descent.
+"""
+Batch vs mini-batch vs stochastic gradient descent
+==================================================
 
-The same network is trained on digits with solver="sgd" and batch_size="full"
-(batch: one step per epoch), 32 (mini-batch) and 1 (stochastic: one step per
-sample). The training loss is plotted against wall time (history_["time"]), against
-epochs and against the number of weight updates.
+The same network is trained on digits with ``solver="sgd"`` and
+``batch_size="full"`` (batch: one step per epoch), 32 (mini-batch) and 1
+(stochastic: one step per sample). The training loss is plotted against wall time
+(``history_["time"]``), against epochs and against the number of weight updates.
 """
 
 import math
@@ -66,6 +68,11 @@ print("batch: cheap epochs but one step each; stochastic: many steps but slow, n
 
 labels = {"full": "batch (batch_size='full')", 32: "mini-batch (batch_size=32)",
           1: "stochastic (batch_size=1)"}
+
+
+# %%
+# The figure
+# ----------
 fig, axes = plt.subplots(1, 3, figsize=(18, 5.5), layout="constrained")
 for batch_size, model in models.items():
     history = model.history_

@@ -1,9 +1,12 @@
-"""Choosing a learning rate.
+"""
+Choosing a learning rate
+========================
 
-nnfast.lr_find runs the learning-rate range test: short runs from the same initial
-weights at rates from 1e-5 to 10, the loss after each, and a suggested rate (the
-lowest loss); nnfast.plot.plot_lr_find draws it. Then full training (solver="sgd")
-at the suggested rate, at a rate 100 times smaller and at one 3 times larger.
+:func:`nnfast.lr_find` runs the learning-rate range test: short runs from the same
+initial weights at rates from 1e-5 to 10, the loss after each, and a suggested rate
+(the lowest loss); :func:`nnfast.plot.plot_lr_find` draws it. Then full training
+(``solver="sgd"``) at the suggested rate, at a rate 100 times smaller and at one 3
+times larger.
 """
 
 import warnings
@@ -65,6 +68,10 @@ for name, rate in rates.items():
         if issubclass(warning.category, ExplodingGradientWarning):
             print(f"  {'':>27}   nnfast warned: {str(warning.message).split('. ')[0]}")
 
+
+# %%
+# The figure
+# ----------
 fig, (ax_find, ax_train) = plt.subplots(1, 2, figsize=(14, 5.5), layout="constrained")
 plot_lr_find(result, ax=ax_find)
 for (name, rate), color in zip(rates.items(), ["C0", "C3", "C1"]):

@@ -1,10 +1,12 @@
-"""Learning-rate schedules: constant, step, exponential, cosine, plateau.
+"""
+Learning-rate schedules: constant, step, exponential, cosine, plateau
+=====================================================================
 
-Trains one network with five learning-rate schedules - constant, step,
-exponential, cosine with warm-up and reduce-on-plateau - under sgd and under
-adam, and plots each run's history_["learning_rate"] above its training and
-validation loss. nnfast's schedules act on adam as well as on sgd: a large
-constant rate stalls at a high loss, decaying it lets training settle lower.
+One network trained with five learning-rate schedules (constant, step, exponential,
+cosine with warm-up, reduce-on-plateau; :mod:`nnfast.schedules`) under sgd and adam;
+each run's ``history_["learning_rate"]`` is plotted above its training and validation
+loss. A large constant rate stalls at a high loss, decaying it lets training settle
+lower, and nnfast's schedules act on adam as well as on sgd.
 """
 
 import warnings
@@ -47,6 +49,10 @@ schedules = {
 # Both base rates are on the high side for their optimizer, on purpose.
 base_rates = {"sgd": 0.2, "adam": 0.02}
 
+
+# %%
+# The figure
+# ----------
 fig, axes = plt.subplots(2, 2, figsize=(13, 8.5), sharex=True, layout="constrained")
 print(f"{N_SAMPLES} samples, {EPOCHS} epochs, MLP 20-64-4, batch 32")
 print(f"{'solver':6s} {'schedule':22s} {'final lr':>9s} {'train loss':>10s} "

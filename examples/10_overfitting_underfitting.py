@@ -1,10 +1,12 @@
-"""Overfitting and underfitting: learning and validation curves.
+"""
+Overfitting and underfitting: learning and validation curves
+============================================================
 
-On a small, noisy classification problem: train vs validation loss per epoch
-from history_ (fit with validation_data) for a too-small network, a large
-unregularised one and a large L2-regularised one; scikit-learn validation
-curves over the L2 strength alpha and over the hidden-layer size; and a
-learning curve over the number of training samples.
+On a small, noisy classification problem: train vs validation loss per epoch from
+``history_`` (fit with ``validation_data``) for a too-small network, a large
+unregularised one and a large L2-regularised one; scikit-learn validation curves
+over the L2 strength ``alpha`` and over the hidden-layer size; and a learning curve
+over the number of training samples.
 """
 
 import warnings
@@ -39,7 +41,11 @@ X, y = make_classification(n_samples=600, n_features=20, n_informative=6, n_redu
 
 fig, axes = plt.subplots(2, 2, figsize=(12, 9), layout="constrained")
 
-# --- 1. Loss per epoch on the training and the validation data -----------------
+# sphinx_gallery_defer_figures
+
+# %%
+# Loss per epoch on the training and the validation data
+# ------------------------------------------------------
 X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=0)
 scaler = StandardScaler().fit(X_train)
 X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
@@ -84,7 +90,11 @@ estimator = make_pipeline(StandardScaler(),
                           MLPClassifier(hidden_layer_sizes=(64,), max_iter=EPOCHS,
                                         random_state=0))
 
-# --- 2. Validation curve over alpha ---------------------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# Validation curve over alpha
+# ---------------------------
 alphas = np.logspace(-4, 2, 5 if QUICK else 9)
 train_scores, val_scores = validation_curve(estimator, X, y, param_name="mlpclassifier__alpha",
                                             param_range=alphas, cv=CV)
@@ -100,7 +110,11 @@ gaps = np.round((train_scores - val_scores).mean(axis=1), 3)
 print(f"validation curve over alpha: best CV accuracy {val_scores.mean(axis=1).max():.3f} "
       f"at alpha={best_alpha:.3g}; train-validation gap from small to large alpha {gaps}")
 
-# --- 3. Validation curve over the hidden-layer size -------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# Validation curve over the hidden-layer size
+# -------------------------------------------
 sizes = [1, 4, 16, 64, 256] if QUICK else [1, 2, 4, 8, 16, 32, 64, 128, 256]
 train_scores, val_scores = validation_curve(
     estimator, X, y, param_name="mlpclassifier__hidden_layer_sizes",
@@ -116,7 +130,11 @@ print(f"validation curve over hidden units: training accuracy {train_scores.mean
       f"-> {train_scores.mean(axis=1)[-1]:.3f} from {sizes[0]} to {sizes[-1]} units; "
       f"best CV accuracy {val_scores.mean(axis=1).max():.3f} at {best_size} units")
 
-# --- 4. Learning curve over the training-set size ----------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# Learning curve over the training-set size
+# -----------------------------------------
 sizes_abs, train_scores, val_scores = learning_curve(
     estimator, X, y, train_sizes=np.linspace(0.1, 1.0, 4 if QUICK else 8), cv=CV)
 ax = axes[1, 1]

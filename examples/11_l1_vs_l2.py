@@ -1,10 +1,12 @@
-"""L1 vs L2 regularisation: sparse weights vs small weights.
+"""
+L1 vs L2 regularisation: sparse weights vs small weights
+========================================================
 
-Trains a digits network with no penalty, with an L2 penalty (alpha) and with
-an L1 penalty (l1), and compares their weight histograms
-(nnfast.plot.plot_weight_histograms). nnfast applies l1 as a proximal step, so
-weights become exactly zero: the script sweeps both strengths and reports the
-fraction of exactly-zero weights against the validation accuracy.
+A digits network with no penalty, with an L2 penalty (``alpha``) and with an L1
+penalty (``l1``): their weight histograms
+(:func:`nnfast.plot.plot_weight_histograms`). nnfast applies ``l1`` as a proximal
+step, so weights become exactly zero: both strengths are swept and the fraction of
+exactly-zero weights is set against the validation accuracy.
 """
 
 import warnings
@@ -45,7 +47,11 @@ def zero_fraction(clf):
 
 fig, axes = plt.subplots(2, 3, figsize=(15, 9), layout="constrained")
 
-# --- top row: three models' weights ---------------------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# Top row: three models' weights
+# ------------------------------
 models = {"no penalty": fit(), "L2: alpha=1": fit(alpha=1.0), "L1: l1=0.1": fit(l1=0.1)}
 print(f"{'model':12s} {'val acc':>8s} {'exact zeros':>12s} {'|W| mean':>9s} {'|W| max':>8s}")
 for ax, (name, clf) in zip(axes[0], models.items()):
@@ -61,7 +67,11 @@ limit = max(abs(w).max() for clf in models.values() for w in clf.coefs_)
 for ax in axes[0]:
     ax.set_xlim(-limit, limit)
 
-# --- bottom row: sweep the strength ---------------------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# Bottom row: sweep the strength
+# ------------------------------
 strengths = np.logspace(-2, 1, 4 if QUICK else 7)
 sweep = {"l1": [fit(l1=s) for s in strengths], "alpha (L2)": [fit(alpha=s) for s in strengths]}
 baseline = models["no penalty"].score(X_val, y_val)
@@ -88,7 +98,11 @@ ax_zero.set_title("Sparsity: only L1 sets weights to exactly 0")
 ax_acc.set_ylabel("validation accuracy")
 ax_acc.set_title("Validation accuracy")
 
-# --- which input pixels did L1 cut off? ------------------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# Which input pixels did L1 cut off?
+# ----------------------------------
 l1_model = models["L1: l1=0.1"]
 pixel_zero = np.mean(l1_model.coefs_[0] == 0.0, axis=1).reshape(8, 8)
 ax = axes[1, 2]

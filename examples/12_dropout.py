@@ -1,10 +1,12 @@
-"""Dropout.
+"""
+Dropout
+=======
 
-A large network (2-128-128-2) trained on 100 noisy two-moons points memorises
-them; dropout (rates 0, 0.2, 0.5 on the hidden layers) limits that. Plots the
-decision boundaries, the training loss per epoch (measured with dropout on),
-the validation loss per epoch (dropout off), and train vs validation accuracy.
-Dropout acts only while training: predictions are deterministic.
+A large network (2-128-128-2) trained on 100 noisy two-moons points memorises them;
+``dropout`` (rates 0, 0.2, 0.5 on the hidden layers) limits that. Plots the decision
+boundaries, the training loss per epoch (measured with dropout on), the validation
+loss per epoch (dropout off), and train vs validation accuracy. Dropout acts only
+while training: predictions are deterministic.
 """
 
 import warnings
@@ -31,6 +33,10 @@ RATES = [0.0, 0.2, 0.5]
 X_train, y_train = make_moons(n_samples=100, noise=0.35, random_state=0)
 X_val, y_val = make_moons(n_samples=500, noise=0.35, random_state=1)
 
+
+# %%
+# The figure
+# ----------
 fig = plt.figure(figsize=(15, 9), layout="constrained")
 top = fig.subfigures(2, 1)
 boundary_axes = top[0].subplots(1, 3, sharex=True, sharey=True)

@@ -1,10 +1,12 @@
-"""Early stopping: validation split or validation_data, and what to monitor.
+"""
+Early stopping: validation split or validation_data, and what to monitor
+========================================================================
 
-On an imbalanced 3-class problem, early_stopping=True stops a large network once
-the monitored validation figure has not improved for n_iter_no_change epochs and
+On an imbalanced 3-class problem, ``early_stopping=True`` stops a large network once
+the monitored validation figure has not improved for ``n_iter_no_change`` epochs and
 restores the weights of its best epoch. Four runs: the built-in validation split,
-then validation_data with monitor="score", "loss" and "f1_macro"; each curve is
-drawn over a run without early stopping, with the restored epoch marked.
+then ``validation_data`` with ``monitor="score"``, ``"loss"`` and ``"f1_macro"``; each
+curve is drawn over a run without early stopping, with the restored epoch marked.
 """
 
 import warnings
@@ -70,6 +72,10 @@ watched = {"score": ("val_score", "validation accuracy", False),
            "loss": ("val_loss", "validation log loss", True),
            "f1_macro": ("val_metric", "validation macro-F1", False)}
 
+
+# %%
+# The figure
+# ----------
 fig, axes = plt.subplots(2, 2, figsize=(13, 9), layout="constrained")
 print(f"\n{'run':38s} {'stopped':>7s} {'restored':>8s} {'best value':>10s} "
       f"{'test acc':>8s} {'test F1 macro':>13s}")

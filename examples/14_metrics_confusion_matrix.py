@@ -1,9 +1,12 @@
-"""Evaluating a model: nnfast.metrics and the confusion matrix.
+"""
+Evaluating a model: nnfast.metrics and the confusion matrix
+===========================================================
 
-A digits classifier is scored with nnfast.metrics (scikit-learn's functions and
-answers, counted in C): classification_report, precision/recall/F1 per class and
-averaged, and the confusion matrix drawn with nnfast.plot.plot_confusion_matrix,
-in counts and normalised by row. Then a diabetes regressor with MSE, MAE and R².
+A digits classifier is scored with :mod:`nnfast.metrics` (scikit-learn's functions
+and answers, counted in C): ``classification_report``, precision/recall/F1 per class
+and averaged, and the confusion matrix drawn with
+:func:`nnfast.plot.plot_confusion_matrix`, in counts and normalised by row. Then a
+diabetes regressor with MSE, MAE and R².
 """
 
 import warnings
@@ -28,7 +31,9 @@ from nnfast.plot import plot_confusion_matrix  # noqa: E402
 
 warnings.simplefilter("ignore", ConvergenceWarning)  # fixed-length fits on purpose
 
-# --- classification: digits --------------------------------------------------------
+# %%
+# Classification: digits
+# ----------------------
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_size=0.3,
                                                     stratify=y, random_state=0)
@@ -78,7 +83,11 @@ ax.set_ylabel("score")
 ax.set_title("Per-class precision, recall and F1")
 ax.legend(ncol=3, loc="upper center")
 
-# --- regression: diabetes -------------------------------------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# Regression: diabetes
+# --------------------
 X, y = load_diabetes(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
 # inputs and target standardised (the target inside TransformedTargetRegressor)

@@ -1,10 +1,12 @@
-"""Vanishing and exploding gradients.
+"""
+Vanishing and exploding gradients
+=================================
 
-Top: a 10-hidden-layer network on digits with logistic units (glorot init) and
-with relu + he_normal; nnfast.plot.plot_gradient_norms shows each layer's gradient
-norm per epoch, and the logistic network raises a VanishingGradientWarning.
-Bottom: sgd with a huge learning rate explodes (ExplodingGradientWarning), and
-the same rate with clip_norm=1.0 trains.
+Top: a 10-hidden-layer network on digits with logistic units (glorot init) and with
+relu + he_normal; :func:`nnfast.plot.plot_gradient_norms` shows each layer's gradient
+norm per epoch, and the logistic network raises a
+:class:`~nnfast.exceptions.VanishingGradientWarning`. Bottom: sgd with a huge learning
+rate explodes (:class:`~nnfast.exceptions.ExplodingGradientWarning`); ``clip_norm=1.0`` trains.
 """
 
 import warnings
@@ -60,7 +62,11 @@ def layer_colorbar(ax, n_layers):
 
 fig, axes = plt.subplots(2, 3, figsize=(17, 10), layout="constrained")
 
-# --- vanishing: 10 hidden layers of 32 units ----------------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# Vanishing: 10 hidden layers of 32 units
+# ---------------------------------------
 X, y = load_digits(return_X_y=True)
 X = StandardScaler().fit_transform(X)
 deep = {
@@ -95,7 +101,11 @@ ax.set_ylabel("mean weight-gradient norm, epoch 1")
 ax.set_title("Gradient norm by depth in the first epoch")
 ax.legend()
 
-# --- exploding: sgd with a huge learning rate --------------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# Exploding: sgd with a huge learning rate
+# ----------------------------------------
 X, y = make_regression(n_samples=1000, n_features=20, noise=10.0, random_state=0)
 X = StandardScaler().fit_transform(X)
 y = (y - y.mean()) / y.std()

@@ -1,9 +1,12 @@
-"""Looking inside a trained network.
+"""
+Looking inside a trained network
+================================
 
 Two digits networks (64-64-10, relu): one trained gently, one with a 100x larger
-learning rate. plot_first_layer_weights shows each hidden unit's input weights as
-an 8x8 image; summary(X) counts the dead relu units the large rate left behind;
-hidden_activations gives the hidden layer as features for PCA and a k-NN.
+learning rate. :func:`~nnfast.plot.plot_first_layer_weights` shows each hidden unit's
+input weights as an 8x8 image; ``summary(X)`` counts the dead relu units the large
+rate left behind; ``hidden_activations`` gives the hidden layer as features for PCA
+and a k-NN.
 """
 
 import warnings
@@ -56,7 +59,11 @@ for name, clf in models.items():
 
 fig, axes = plt.subplots(2, 3, figsize=(17, 10.5), layout="constrained")
 
-# --- first-layer weights as images --------------------------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# First-layer weights as images
+# -----------------------------
 for ax, (name, clf) in zip(axes[0, :2], models.items()):
     plot_first_layer_weights(clf, image_shape=(8, 8), ax=ax)
     dead = np.flatnonzero(dead_units(clf, X_train))
@@ -68,7 +75,11 @@ for ax, (name, clf) in zip(axes[0, :2], models.items()):
     ax.set_title(f"{name}: first-layer weights, one 8x8 tile per\nhidden unit "
                  f"(red raises its input); x: dead ({len(dead)} of 64)")
 
-# --- how often is each unit active? --------------------------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# How often is each unit active?
+# ------------------------------
 ax = axes[0, 2]
 for name, clf in models.items():
     active = (clf.hidden_activations(X_train) > 0).mean(axis=0)
@@ -78,7 +89,11 @@ ax.set_ylabel("fraction of training rows where the unit is > 0")
 ax.set_title("Activity of each hidden unit (0 = dead)")
 ax.legend()
 
-# --- the hidden layer as features ----------------------------------------------------
+# sphinx_gallery_defer_figures
+
+# %%
+# The hidden layer as features
+# ----------------------------
 features_train = gentle.hidden_activations(X_train)
 features_test = gentle.hidden_activations(X_test)
 for ax, (title, train, test) in zip(

@@ -7,7 +7,9 @@
   (the script's own name with .png) in the directory named by the environment
   variable NNFAST_EXAMPLES_OUT, by default the current directory.
 - ``save(fig, __file__)`` writes the figure there, prints "saved <path>" and
-  closes it.
+  closes it. When the documentation's gallery runs the examples
+  (NNFAST_EXAMPLES_GALLERY is "1", set by docs/conf.py), it does nothing:
+  sphinx-gallery takes the open figure into the example's page itself.
 
 Each example imports these as ``from _common import QUICK, save``; Python puts
 the directory of the script it runs on sys.path, so this works from any current
@@ -18,6 +20,7 @@ import os
 import pathlib
 
 QUICK = os.environ.get("NNFAST_EXAMPLES_QUICK") == "1"
+GALLERY = os.environ.get("NNFAST_EXAMPLES_GALLERY") == "1"
 
 
 def output_path(script_file) -> pathlib.Path:
@@ -27,7 +30,10 @@ def output_path(script_file) -> pathlib.Path:
 
 
 def save(fig, script_file):
-    """Save ``fig`` as the script's PNG, print "saved <path>" and close the figure."""
+    """Save ``fig`` as the script's PNG, print "saved <path>" and close the figure
+    (in the gallery: leave it open for sphinx-gallery's scraper, and return None)."""
+    if GALLERY:
+        return None
     import matplotlib.pyplot as plt
 
     path = output_path(script_file)

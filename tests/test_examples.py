@@ -77,14 +77,19 @@ def test_example_runs_and_saves_its_figure(script, tmp_path):
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
 def test_example_follows_the_conventions(script):
-    """Name NN_snake_case.py, a module docstring (title + 2-5 lines), the Agg backend
-    chosen before pyplot is imported, and the shared helpers."""
+    """Name NN_snake_case.py, a module docstring that sphinx-gallery can render (an RST
+    title, underlined with "=", then 2-5 lines), the Agg backend chosen before pyplot
+    is imported, and the shared helpers."""
     assert NAME.fullmatch(script.name), f"{script.name} is not NN_snake_case.py"
     source = script.read_text()
     docstring = re.match(r'\s*"""(.*?)"""', source, re.S)
     assert docstring, f"{script.name} does not start with a module docstring"
     title, _, body = docstring.group(1).strip().partition("\n")
     assert title.strip(), f"{script.name}: the docstring's first line (the title) is empty"
+    underline, _, body = body.partition("\n")
+    assert underline == "=" * len(title), (
+        f"{script.name}: the title is not underlined with {len(title)} '=' (sphinx-gallery "
+        f"takes the page title from it)")
     body_lines = [line for line in body.splitlines() if line.strip()]
     assert 2 <= len(body_lines) <= 5, (
         f"{script.name}: the docstring says what it shows in {len(body_lines)} lines, not 2-5")
@@ -139,3 +144,19 @@ def test_common_save_writes_prints_and_closes(monkeypatch, tmp_path, capsys):
     assert png.read_bytes()[:8] == PNG_SIGNATURE
     assert capsys.readouterr().out == f"saved {png}\n"
     assert not plt.fignum_exists(fig.number)
+
+
+def test_common_save_leaves_the_figure_to_the_gallery(monkeypatch, tmp_path, capsys):
+    """Under sphinx-gallery the figure stays open (its scraper takes open figures at
+    the end of a cell) and no file is written into the docs build's working tree."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setenv("NNFAST_EXAMPLES_OUT", str(tmp_path))
+    monkeypatch.setenv("NNFAST_EXAMPLES_GALLERY", "1")
+    common = load_common()
+    fig, ax = plt.subplots()
+    assert common.save(fig, "/somewhere/07_some_topic.py") is None
+    assert plt.fignum_exists(fig.number)
+    assert not list(tmp_path.iterdir())
+    assert capsys.readouterr().out == ""
+    plt.close(fig)

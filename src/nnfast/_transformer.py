@@ -33,8 +33,8 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    MLPClassifier.hidden_activations : The same features from a fitted network.
-    MLPClassifier.forward : Every layer's pre-activations and activations.
+    nnfast.MLPClassifier.hidden_activations : The same features from a fitted network.
+    nnfast.MLPClassifier.forward : Every layer's pre-activations and activations.
 
     Examples
     --------
