@@ -119,4 +119,4 @@ ax.set_ylabel("x2")
 ax.set_title("XOR: the boundary after each of the last epochs")
 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8)
 
-save(fig, __file__)
+save(fig)

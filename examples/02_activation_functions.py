@@ -133,4 +133,4 @@ print("logistic and tanh saturate: f' is near 0 at |z| = 4, so their gradients v
 print("relu's f' is exactly 0 for z < 0 (a unit stuck there is dead); leaky_relu and elu")
 print("keep a slope. step's f' is 0 everywhere: no gradient to descend, which is why the")
 print("perceptron has its own learning rule.")
-save(fig, __file__)
+save(fig)

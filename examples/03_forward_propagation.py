@@ -140,4 +140,4 @@ ax_bar.set_ylim(0, 1.1)
 ax_bar.set_ylabel("probability (output layer)")
 ax_bar.set_title(f"Output for sample {sample}\n(true class: {iris.target_names[y[sample]]})")
 
-save(fig, __file__)
+save(fig)

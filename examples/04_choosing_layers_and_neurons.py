@@ -112,4 +112,4 @@ ax_params.set_title("Accuracy against network size\n(o: 1 hidden layer, square: 
 ax_params.grid(alpha=0.3)
 ax_params.legend(loc="lower right", fontsize=8)
 
-save(fig, __file__)
+save(fig)

@@ -145,4 +145,4 @@ ax.set_ylabel("mean absolute error on clean validation data")
 ax.set_title("What we care about: error on clean data")
 ax.legend()
 
-save(fig, __file__)
+save(fig)

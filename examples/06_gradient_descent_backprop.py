@@ -161,4 +161,4 @@ ax.legend()
 plot_gradient_norms(models["sgd, no momentum"], ax=axes[2])
 axes[2].set_title("Backpropagated gradient norm per layer\n(sgd, no momentum)")
 
-save(fig, __file__)
+save(fig)

@@ -93,4 +93,4 @@ for ax, title, xlabel in zip(axes, titles, xlabels):
     ax.grid(alpha=0.3, which="both")
     ax.legend()
 
-save(fig, __file__)
+save(fig)

@@ -101,4 +101,4 @@ print("too small: every step is safe but tiny, the loss falls slowly; too large:
       "overshoot\nand the loss explodes; lr_find's suggestion is the fastest rate that "
       "still descends\n(near the edge: a rate a few times smaller is the safer choice)")
 
-save(fig, __file__)
+save(fig)

@@ -95,4 +95,4 @@ for solver in base_rates:
     print(f"{solver}: constant rate ends at train loss {constant['loss'][-1]:.3f}; "
           f"lowest final validation loss with '{best}' "
           f"({results[solver, best]['val_loss'][-1]:.3f} vs {constant['val_loss'][-1]:.3f})")
-save(fig, __file__)
+save(fig)

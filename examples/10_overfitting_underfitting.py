@@ -146,4 +146,4 @@ print(f"learning curve: train-validation gap {gap[0]:.3f} with {sizes_abs[0]} sa
       f"{gap[-1]:.3f} with {sizes_abs[-1]}: more data narrows the gap")
 
 fig.suptitle("Overfitting and underfitting on 600 noisy samples (10% flipped labels)")
-save(fig, __file__)
+save(fig)

@@ -119,4 +119,4 @@ print(f"\nL1 model: {unused.sum()} of 64 input pixels have all their weights at 
       "ink;\nL2 shrinks weights towards zero but sets none exactly to zero.")
 
 fig.suptitle(f"L1 vs L2 on digits (MLP 64-64-10, {EPOCHS} epochs of adam)")
-save(fig, __file__)
+save(fig)

@@ -114,4 +114,4 @@ lowest = min(final, key=final.get)
 print("final validation loss: "
       + ", ".join(f"{loss:.3f} (dropout={rate:g})" for rate, loss in final.items())
       + f"; lowest with dropout={lowest:g}")
-save(fig, __file__)
+save(fig)

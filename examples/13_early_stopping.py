@@ -121,4 +121,4 @@ print("Each stopped run ends with the weights of its restored epoch (the star), 
       "its last one;\nthe split run validates on other samples, so its curve differs.")
 fig.suptitle(f"Early stopping (patience n_iter_no_change={PATIENCE}) on an imbalanced "
              "3-class problem, MLP 20-256-256-3")
-save(fig, __file__)
+save(fig)

@@ -155,4 +155,4 @@ print("Vanishing: the logistic network's first layers get gradients orders of ma
       "bounds every step and the same learning rate trains.")
 fig.suptitle("Vanishing gradients (top, digits, 10 hidden layers of 32) and exploding "
              "gradients (bottom, regression, 20-64-64-1)")
-save(fig, __file__)
+save(fig)

@@ -140,4 +140,4 @@ print("The large rate killed most hidden units, yet the survivors still classify
       "the hidden layer is a\nfeature space where digits cluster, which helps a 1-NN "
       "most when it is given few rows.")
 fig.suptitle("Inspecting digits networks: weights, dead units, hidden features")
-save(fig, __file__)
+save(fig)

@@ -1200,7 +1200,7 @@ _DOC_ATTRIBUTES = """
     ----------
     coefs_ : list of ndarray, one per layer after the input
         ``coefs_[i]`` is the weight matrix of shape (n_units_i, n_units_i+1)
-        from layer i to layer i + 1 (layer 0 is the input, with n_features_in_
+        from layer i to layer i + 1 (layer 0 is the input, with ``n_features_in_``
         units). Views into one contiguous parameter block in the compute
         dtype; assigning new arrays is allowed (the block is rebuilt from them).
     intercepts_ : list of ndarray, one per layer after the input
@@ -1211,7 +1211,7 @@ _DOC_ATTRIBUTES = """
         mean minibatch loss (sgd, adam) or the final objective (lbfgs).
     best_loss_ : float or None
         The lowest training loss of all epochs (sgd, adam); None with
-        early_stopping (see best_validation_score_). Not set by lbfgs.
+        early_stopping (see ``best_validation_score_``). Not set by lbfgs.
     loss_curve_ : list of float
         The training loss after each epoch (sgd, adam). Not set by lbfgs;
         ``history_["loss"]`` holds the loss of every lbfgs iteration.
@@ -1220,14 +1220,14 @@ _DOC_ATTRIBUTES = """
         after each epoch, when there is validation data (early_stopping or
         fit's validation_data); None otherwise. Not set by lbfgs.
     best_validation_score_ : float or None
-        The best of validation_scores_; None without validation data. Not set
+        The best of ``validation_scores_``; None without validation data. Not set
         by lbfgs.
     t_ : int
         Number of training samples seen by the solver: n_samples per epoch
         (sgd, adam; 0 with lbfgs).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during fit; defined only when X has feature
         names that are all strings (a pandas DataFrame).
     n_iter_ : int

@@ -27,7 +27,7 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
         The fitted network.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during fit; defined only when X has feature
         names that are all strings (a pandas DataFrame).
 
