@@ -28,7 +28,6 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
-    "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -54,13 +53,18 @@ html_static_path = ["_static"]
 html_css_files = ["nnfast.css"]
 html_theme_options = {
     "navbar_align": "left",
+    "header_links_before_dropdown": 6,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc", "sourcelink"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": [], "getting_started": [], "migrating": [], "performance": [],
-                 "changelog": []}
+# No left sidebar on the course's pages and the gallery's: the examples' figures
+# (12-18 inches wide, several panels) need the width to stay legible; the pages
+# link to each other through the navigation bar and "previous/next".
+html_sidebars = {page: [] for page in ("index", "getting_started", "migrating",
+                                       "performance", "development", "changelog",
+                                       "user_guide/*", "auto_examples/*")}
 pygments_style = "friendly"
 pygments_dark_style = "monokai"
 

@@ -4,7 +4,7 @@ The neuron and the perceptron
 
 A single step neuron, :class:`nnfast.Perceptron`, learns two linearly separable
 blobs: its weights ``coef_`` and bias ``intercept_`` define the decision boundary,
-the line :math:`w_1 x_1 + w_2 x_2 + b = 0`, and the mistakes per epoch (``errors_``)
+the line ``w1*x1 + w2*x2 + b = 0``, and the mistakes per epoch (``errors_``)
 fall to zero. On XOR, which no straight line separates, the perceptron rule never
 stops making mistakes.
 """

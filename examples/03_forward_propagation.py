@@ -4,7 +4,7 @@ Layers, weights and biases: forward propagation step by step
 
 A tiny network (4 inputs -> 6 tanh -> 4 relu -> 3 softmax) is fitted on iris. Its
 weights ``coefs_[i]`` (fan_in x fan_out) and biases ``intercepts_[i]`` are printed,
-each layer :math:`z = a_{prev} W + b` then :math:`a = f(z)` is computed by hand in NumPy and
+each layer ``z = a_prev @ W + b`` then ``a = f(z)`` is computed by hand in NumPy and
 compared with :meth:`model.forward(X) <nnfast.MLPClassifier.forward>`, and
 :meth:`model.summary(X) <nnfast.MLPClassifier.summary>` describes the network.
 """
