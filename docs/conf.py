@@ -174,7 +174,6 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "image_srcset": ["2x"],
     "matplotlib_animations": False,
-    "reference_url": {"nnfast": None},
     "doc_module": ("nnfast",),
     "backreferences_dir": "api/backreferences",
     "show_memory": False,
