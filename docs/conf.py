@@ -180,4 +180,11 @@ sphinx_gallery_conf = {
     "min_reported_time": 1,
     "capture_repr": (),
     "line_numbers": False,
+    # The scripts import QUICK and save from examples/_common.py, which the pages
+    # and notebooks leave out (sphinx_gallery_start_ignore): a downloaded notebook
+    # defines them in its first cell instead, for a full-size run shown inline.
+    "first_notebook_cell": ("QUICK = False  # the scripts' quick mode (fewer epochs), off\n"
+                            "\n\n"
+                            "def save(fig):\n"
+                            '    """The scripts save their figure; a notebook shows it."""\n'),
 }

@@ -11,9 +11,13 @@ neurons or layers buy little.
 
 import warnings
 
+# sphinx_gallery_start_ignore
+# Run as a script: draw off-screen. (The gallery hides this from the pages and
+# notebooks, where figures are shown.)
 import matplotlib
 
 matplotlib.use("Agg")
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
@@ -23,7 +27,10 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+# sphinx_gallery_start_ignore
+# QUICK: the tests' quick mode; save(fig): write the figure (examples/_common.py).
 from _common import QUICK, save  # noqa: E402
+# sphinx_gallery_end_ignore
 from nnfast import MLPClassifier  # noqa: E402
 
 X, y = load_digits(return_X_y=True)

@@ -11,16 +11,23 @@ exactly-zero weights is set against the validation accuracy.
 
 import warnings
 
+# sphinx_gallery_start_ignore
+# Run as a script: draw off-screen. (The gallery hides this from the pages and
+# notebooks, where figures are shown.)
 import matplotlib
 
 matplotlib.use("Agg")
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
+# sphinx_gallery_start_ignore
+# QUICK: the tests' quick mode; save(fig): write the figure (examples/_common.py).
 from _common import QUICK, save  # noqa: E402
+# sphinx_gallery_end_ignore
 from nnfast import MLPClassifier  # noqa: E402
 from nnfast.plot import plot_weight_histograms  # noqa: E402
 

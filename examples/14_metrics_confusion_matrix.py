@@ -11,9 +11,13 @@ diabetes regressor with MSE, MAE and R².
 
 import warnings
 
+# sphinx_gallery_start_ignore
+# Run as a script: draw off-screen. (The gallery hides this from the pages and
+# notebooks, where figures are shown.)
 import matplotlib
 
 matplotlib.use("Agg")
+# sphinx_gallery_end_ignore
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import sklearn.metrics  # noqa: E402
@@ -25,7 +29,10 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+# sphinx_gallery_start_ignore
+# QUICK: the tests' quick mode; save(fig): write the figure (examples/_common.py).
 from _common import QUICK, save  # noqa: E402
+# sphinx_gallery_end_ignore
 from nnfast import MLPClassifier, MLPRegressor, metrics  # noqa: E402
 from nnfast.plot import plot_confusion_matrix  # noqa: E402
 

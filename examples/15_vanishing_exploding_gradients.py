@@ -11,9 +11,13 @@ rate explodes (:class:`~nnfast.exceptions.ExplodingGradientWarning`); ``clip_nor
 
 import warnings
 
+# sphinx_gallery_start_ignore
+# Run as a script: draw off-screen. (The gallery hides this from the pages and
+# notebooks, where figures are shown.)
 import matplotlib
 
 matplotlib.use("Agg")
+# sphinx_gallery_end_ignore
 import matplotlib.cm  # noqa: E402
 import matplotlib.colors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
@@ -22,7 +26,10 @@ from sklearn.datasets import load_digits, make_regression  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+# sphinx_gallery_start_ignore
+# QUICK: the tests' quick mode; save(fig): write the figure (examples/_common.py).
 from _common import QUICK, save  # noqa: E402
+# sphinx_gallery_end_ignore
 from nnfast import MLPClassifier, MLPRegressor  # noqa: E402
 from nnfast.exceptions import (  # noqa: E402
     ExplodingGradientWarning,
