@@ -390,3 +390,15 @@ def test_importing_nnfast_does_not_import_onnx():
 
 def test_module_exports():
     assert nnfast.onnx.__all__ == ["to_onnx"]
+
+
+def test_skl2onnx_joins_the_columns_of_a_dataframe():
+    X, _ = _data("float32")
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=20, random_state=0).fit(
+        df, CLASSIFIER_TARGETS["multilabel"](X))
+    onnx_model = skl2onnx.to_onnx(model, df[:1], options={MLPClassifier: {"zipmap": False}})
+    assert [i.name for i in onnx_model.graph.input] == list(df.columns)
+    label, proba = _run(onnx_model, **{c: df[[c]].to_numpy() for c in df})
+    np.testing.assert_array_equal(label, model.predict(df))
+    _assert_relative(proba, model.predict_proba(df), "float32", "DataFrame columns")

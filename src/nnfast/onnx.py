@@ -306,13 +306,8 @@ def _emit(g, model, x, outputs, dtype):
     [label, probabilities] for a classifier, [values] otherwise."""
     if isinstance(model, HiddenLayerTransformer):
         mlp = model.estimator_
-        n_hidden = len(mlp.coefs_) - 1
-        if n_hidden == 0 or not -n_hidden <= model.layer < n_hidden:
-            raise ValueError(
-                f"nnfast.onnx cannot export this HiddenLayerTransformer: layer={model.layer} "
-                f"is not one of the network's {n_hidden} hidden layers."
-            )
-        g.op("Identity", [_layers(g, mlp, x, dtype, model.layer % n_hidden + 1)], out=outputs[0])
+        n_layers = model.layer % (len(mlp.coefs_) - 1) + 1  # checked by _check_estimator
+        g.op("Identity", [_layers(g, mlp, x, dtype, n_layers)], out=outputs[0])
         return
     if isinstance(model, MLPRegressor):
         g.op("Identity", [_layers(g, model, x, dtype, len(model.coefs_))], out=outputs[0])
@@ -373,6 +368,13 @@ def _check_estimator(estimator):
     check_is_fitted(estimator)
     if isinstance(estimator, MLPClassifier):
         _classifier_kind(estimator)
+    if isinstance(estimator, HiddenLayerTransformer):
+        n_hidden = len(estimator.estimator_.coefs_) - 1
+        if not -n_hidden <= estimator.layer < n_hidden:
+            raise ValueError(
+                f"nnfast.onnx cannot export this HiddenLayerTransformer: layer="
+                f"{estimator.layer} is not one of the network's {n_hidden} hidden layers."
+            )
 
 
 def _compute_dtype(estimator):
@@ -385,7 +387,7 @@ def _compute_dtype(estimator):
 def _n_outputs(estimator):
     if isinstance(estimator, HiddenLayerTransformer):
         n_hidden = len(estimator.estimator_.coefs_) - 1
-        return estimator.estimator_.coefs_[estimator.layer % max(n_hidden, 1)].shape[1]
+        return estimator.estimator_.coefs_[estimator.layer % n_hidden].shape[1]
     if isinstance(estimator, Perceptron):
         return len(estimator.classes_)
     return estimator.n_outputs_ if isinstance(estimator, MLPRegressor) else len(
@@ -539,13 +541,23 @@ def _skl2onnx_shapes(operator):
 
 def _skl2onnx_convert(scope, operator, container):
     """skl2onnx converter: the nnfast model's nodes, computed in the input's
-    float type (skl2onnx's convention: float64 X gives a float64 graph)."""
+    float type (skl2onnx's convention: float64 X gives a float64 graph). A
+    model fitted on a DataFrame gets one input per column; they are joined."""
     model = operator.raw_operator
-    dtype = np.float64 if _float_type(operator.inputs[0]) is DoubleTensorType else np.float32
+    float_type = _float_type(operator.inputs[0])
+    dtype = np.dtype(np.float64 if float_type is DoubleTensorType else np.float32)
     g = _ContainerGraph(scope, container)
-    x = operator.inputs[0].full_name
-    if not isinstance(operator.inputs[0].type, _float_type(operator.inputs[0])):
-        x = g.op("Cast", [x], to=_ELEM_TYPE[np.dtype(dtype)])
+    columns = []
+    for variable in operator.inputs:
+        if isinstance(variable.type, StringTensorType):
+            raise ValueError(f"nnfast.onnx: the input {variable.onnx_name!r} of "
+                             f"{type(model).__name__} holds strings; encode it first "
+                             "(OneHotEncoder in a ColumnTransformer).")
+        name = variable.full_name
+        if not isinstance(variable.type, float_type):
+            name = g.op("Cast", [name], to=_ELEM_TYPE[dtype])
+        columns.append(name)
+    x = columns[0] if len(columns) == 1 else g.op("Concat", columns, axis=1)
     _emit(g, model, x, [v.full_name for v in operator.outputs], dtype)
 
 
