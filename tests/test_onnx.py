@@ -382,7 +382,8 @@ def test_importing_nnfast_onnx_without_onnx_names_the_extra():
 
 
 def test_importing_nnfast_does_not_import_onnx():
-    code = "import sys, nnfast; print(sorted({'onnx', 'skl2onnx', 'onnxruntime'} & set(sys.modules)))"
+    code = ("import sys, nnfast; "
+            "print(sorted({'onnx', 'skl2onnx', 'onnxruntime'} & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
