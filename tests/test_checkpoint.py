@@ -362,3 +362,95 @@ def test_sigkill_at_random_points_leaves_a_loadable_checkpoint_or_none(tmp_path)
     print(f"\nSIGKILL trials: {done} in {time.monotonic() - start:.1f} s, {outcomes}, "
           f"resumed bit for bit from epochs {resumed_epochs}")
     assert done >= 20
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def cli(*args):
+    return subprocess.Popen([sys.executable, "-m", "nnfast", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finished(process, timeout=300):
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out, err
+
+
+@pytest.fixture(scope="module")
+def regression_csv(tmp_path_factory):
+    X, y = make_regression(n_samples=3000, n_features=10, noise=5.0, random_state=1)
+    path = tmp_path_factory.mktemp("cli") / "reg.csv"
+    header = ",".join([f"x{i}" for i in range(10)] + ["y"])
+    rows = [",".join(repr(float(v)) for v in [*x, t / y.std()]) for x, t in zip(X, y)]
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+# About 0.1 s an epoch and 30 epochs (then the tol rule stops it): time to kill
+# it after its second checkpoint.
+TRAIN = ("--target", "y", "--hidden-layer-sizes", "256,256", "--batch-size", 4,
+         "--max-iter", 150, "--random-state", 3)
+
+
+@needs_callbacks
+def test_cli_resumes_a_killed_training_to_the_uninterrupted_model(regression_csv, tmp_path):
+    checkpoint = tmp_path / "checkpoint.npz"
+    killed = cli("train", regression_csv, *TRAIN, "--checkpoint", checkpoint,
+                 "--output", tmp_path / "never.npz")
+    uninterrupted = cli("train", regression_csv, *TRAIN, "--output", tmp_path / "full.npz")
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            if checkpoint.exists() and nnfast.load(checkpoint).n_iter_ >= 2:
+                break
+            assert killed.poll() is None, "the training ended before it was killed"
+            time.sleep(0.02)
+        else:
+            pytest.fail("no checkpoint after 120 s")
+    finally:
+        killed.send_signal(signal.SIGKILL)
+        killed.communicate()
+    epoch = nnfast.load(checkpoint).n_iter_
+    assert epoch < 150
+    code, out, err = finished(uninterrupted)
+    assert code == 0, err
+
+    code, out, err = finished(cli("train", regression_csv, *TRAIN, "--resume", checkpoint,
+                                  "--output", tmp_path / "resumed.npz"))
+    assert code == 0, f"{out}\n{err}"
+    assert f"resuming its fit at epoch {epoch + 1} of 150" in out, out
+    resumed, full = nnfast.load(tmp_path / "resumed.npz"), nnfast.load(tmp_path / "full.npz")
+    # The progress lines go on from the checkpoint to the epoch the
+    # uninterrupted fit stopped at (its tol rule, whose counters were saved).
+    assert f"epoch {epoch + 1:>4}  train loss" in out, out
+    assert f"epoch {full.n_iter_:>4}  train loss" in out, out
+    assert f"epoch {epoch:>4}  train loss" not in out, out
+    assert list(resumed.feature_names_in_) == [f"x{i}" for i in range(10)]
+    assert_same_training(resumed, full)
+
+
+@needs_callbacks
+def test_cli_checkpoint_holds_the_last_epoch(regression_csv, tmp_path):
+    checkpoint = tmp_path / "checkpoint.npz"
+    code, out, err = finished(cli("train", regression_csv, "--target", "y", "--max-iter", 4,
+                                  "--checkpoint", checkpoint, "--output", tmp_path / "m.npz"))
+    assert code == 0, err
+    assert "epoch    4  train loss" in out, out
+    saved, final = nnfast.load(checkpoint), nnfast.load(tmp_path / "m.npz")
+    assert saved.n_iter_ == 4 and not hasattr(saved, "_unfinished_fit")
+    assert_array_equal(saved._params, final._params)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--resume", "{tmp}/missing.npz"), "cannot read the checkpoint"),
+    (("--resume", "{tmp}/m.npz", "--alpha", "0.1"), "--alpha 0.1 (the checkpoint has 0.0001)"),
+    (("--resume", "{tmp}/p.npz"), "holds a Perceptron"),
+])
+def test_cli_resume_mistakes_exit_2_naming_them(args, message, regression_csv, tmp_path):
+    X, y = make_regression(n_samples=50, n_features=10, random_state=0)
+    nnfast.save(quiet(MLPRegressor(max_iter=2, random_state=0).fit, X, y), tmp_path / "m.npz")
+    nnfast.save(Perceptron(max_iter=2).fit(X, y > 0), tmp_path / "p.npz")
+    code, out, err = finished(cli("train", regression_csv, "--target", "y",
+                                  *[a.format(tmp=tmp_path) for a in args]))
+    assert code == 2 and message in err and "Traceback" not in err, err
