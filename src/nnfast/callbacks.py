@@ -2,7 +2,7 @@
 
 With scikit-learn >= 1.9, :class:`~nnfast.MLPClassifier`,
 :class:`~nnfast.MLPRegressor` and :class:`~nnfast.Perceptron` take
-``set_callbacks(...)`` of :mod:`sklearn.callback`. A fit is the root task; each
+``set_callbacks(...)`` of ``sklearn.callback``. A fit is the root task; each
 epoch (sgd, adam, the perceptron rule) or iteration (lbfgs) is one subtask, named
 ``"epoch"`` or ``"iteration"``; a ``partial_fit`` call is one task of its own,
 named ``"partial_fit"``. Every hook gets the estimator, its task's context and,
@@ -18,7 +18,7 @@ that epoch. The estimator builds it only when a hook's signature names
 ``fitted_estimator``: it hands scikit-learn a function, not the attributes, as
 ``reconstruction_attributes``, and scikit-learn calls a function only for a hook
 that takes the argument. A fit whose callbacks take only ``estimator`` and
-``context`` (as :class:`~sklearn.callback.ProgressBar` does) copies nothing. A
+``context`` (as ``sklearn.callback.ProgressBar`` does) copies nothing. A
 fit without callbacks opens no context at all; its epoch loop pays one ``if``.
 
 ``on_fit_task_end`` of an epoch returning True stops the fit after that epoch,
@@ -37,15 +37,19 @@ import os
 
 try:
     from sklearn.callback import CallbackSupportMixin
-except ImportError:  # scikit-learn < 1.9 has no callback API: nothing to support.
+except ImportError:
+    CallbackSupportMixin = None
+
+__all__ = ["ModelCheckpoint", "HAS_CALLBACK_API"]
+
+#: True when the installed scikit-learn has the callback API (``sklearn.callback``,
+#: scikit-learn >= 1.9); without it the estimators have no ``set_callbacks``.
+HAS_CALLBACK_API = CallbackSupportMixin is not None
+
+if not HAS_CALLBACK_API:  # scikit-learn < 1.9: nothing to support
     class CallbackSupportMixin:
         """Stands in for scikit-learn's mixin where it does not exist (< 1.9)."""
 
-    HAS_CALLBACK_API = False
-else:
-    HAS_CALLBACK_API = True
-
-__all__ = ["ModelCheckpoint", "HAS_CALLBACK_API"]
 
 EPOCH_TASKS = ("epoch", "iteration", "partial_fit")
 
@@ -212,6 +216,15 @@ class ModelCheckpoint:
                 f"monitor={self.monitor!r})")
 
     def setup(self, estimator, context):
+        """Check, when the fit starts, that the model and `monitor` fit together.
+
+        Parameters
+        ----------
+        estimator : MLPClassifier, MLPRegressor or Perceptron
+            The model being fitted.
+        context : sklearn.callback.CallbackContext
+            The fit's root task.
+        """
         from nnfast.persistence import _ESTIMATORS
 
         if _ESTIMATORS.get(type(estimator).__name__) is not type(estimator):
@@ -226,12 +239,43 @@ class ModelCheckpoint:
                              f"{type(estimator).__name__}; use {allowed} or None.")
 
     def teardown(self, estimator, context):
-        pass
+        """Nothing to release: every write is complete when it returns.
+
+        Parameters
+        ----------
+        estimator : MLPClassifier, MLPRegressor or Perceptron
+            The model that was fitted.
+        context : sklearn.callback.CallbackContext
+            The fit's root task.
+        """
 
     def on_fit_task_begin(self, estimator, context):
-        pass
+        """Nothing to do when a task begins.
+
+        Parameters
+        ----------
+        estimator : MLPClassifier, MLPRegressor or Perceptron
+            The model being fitted.
+        context : sklearn.callback.CallbackContext
+            The task beginning.
+        """
 
     def on_fit_task_end(self, estimator, context):
+        """At an epoch's end, write the model if it is due (see the class).
+
+        Parameters
+        ----------
+        estimator : MLPClassifier, MLPRegressor or Perceptron
+            The model being fitted, as it stands at the end of the task.
+        context : sklearn.callback.CallbackContext
+            The task ending: an epoch (``"epoch"``, ``"iteration"``) or a
+            ``partial_fit`` call; other tasks are ignored.
+
+        Returns
+        -------
+        stop : bool
+            Always False: a checkpoint never stops the fit.
+        """
         if context.task_name not in EPOCH_TASKS:
             return False
         values = estimator.errors_ if hasattr(estimator, "errors_") else None
