@@ -1,14 +1,17 @@
-"""Callbacks: watching a fit, recording per epoch, stopping on a condition.
+"""
+Callbacks: watching, recording and stopping a fit
+=================================================
 
 scikit-learn's callback API (1.9+) on an nnfast fit: a ProgressBar over the epochs,
-a callback that reads each layer's gradient norm from the ``fitted_estimator`` it
-is handed at every epoch's end, and one that stops the fit once the held-out
-accuracy reaches a target (the fit then keeps the state of that epoch).
+a callback reading each layer's gradient norm from the ``fitted_estimator`` it is
+handed at every epoch's end, and one that stops the fit once the held-out accuracy
+reaches a target (the model keeps the state of that epoch).
 """
 
 # %%
 # The data: digits, scaled, with a held-out part the stopping rule watches.
 import importlib.util
+import sys
 import warnings
 
 import matplotlib
@@ -140,4 +143,5 @@ right.set_xlabel("epoch")
 right.set_ylabel("accuracy")
 right.set_title("Stopping on a condition")
 right.legend(loc="lower right")
-save(fig, __file__)
+# sys.argv[0]: sphinx-gallery defines no __file__ but sets argv to the script
+save(fig, sys.argv[0])

@@ -220,10 +220,10 @@ class ModelCheckpoint:
 
         Parameters
         ----------
-        estimator : MLPClassifier, MLPRegressor or Perceptron
+        estimator : MLPClassifier, MLPRegressor or nnfast.Perceptron
             The model being fitted.
-        context : sklearn.callback.CallbackContext
-            The fit's root task.
+        context : object
+            scikit-learn's ``CallbackContext`` of the fit's root task.
         """
         from nnfast.persistence import _ESTIMATORS
 
@@ -243,10 +243,10 @@ class ModelCheckpoint:
 
         Parameters
         ----------
-        estimator : MLPClassifier, MLPRegressor or Perceptron
+        estimator : MLPClassifier, MLPRegressor or nnfast.Perceptron
             The model that was fitted.
-        context : sklearn.callback.CallbackContext
-            The fit's root task.
+        context : object
+            scikit-learn's ``CallbackContext`` of the fit's root task.
         """
 
     def on_fit_task_begin(self, estimator, context):
@@ -254,10 +254,10 @@ class ModelCheckpoint:
 
         Parameters
         ----------
-        estimator : MLPClassifier, MLPRegressor or Perceptron
+        estimator : MLPClassifier, MLPRegressor or nnfast.Perceptron
             The model being fitted.
-        context : sklearn.callback.CallbackContext
-            The task beginning.
+        context : object
+            scikit-learn's ``CallbackContext`` of the task beginning.
         """
 
     def on_fit_task_end(self, estimator, context):
@@ -265,10 +265,10 @@ class ModelCheckpoint:
 
         Parameters
         ----------
-        estimator : MLPClassifier, MLPRegressor or Perceptron
+        estimator : MLPClassifier, MLPRegressor or nnfast.Perceptron
             The model being fitted, as it stands at the end of the task.
-        context : sklearn.callback.CallbackContext
-            The task ending: an epoch (``"epoch"``, ``"iteration"``) or a
+        context : object
+            scikit-learn's ``CallbackContext`` of the task ending: an epoch (``"epoch"``, ``"iteration"``) or a
             ``partial_fit`` call; other tasks are ignored.
 
         Returns
