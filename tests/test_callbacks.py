@@ -315,7 +315,7 @@ def test_sigint_during_a_long_fit_tears_down_once():
                           random_state=0).set_callbacks(recorder)
     caught, seconds = interrupted_after(0.5, lambda: model.fit(X, y))
     assert any("interrupted" in str(w.message) for w in caught)
-    assert 1 <= model.n_iter_ < 1000
+    assert model.n_iter_ < 1000  # the first epoch may be the one interrupted
     assert recorder.events.count("setup") == 1 and recorder.events[-1] == "teardown"
     assert recorder.events.count("teardown") == 1
     # Every task that began ended (the interrupted epoch ends empty).
