@@ -180,7 +180,9 @@ class ModelCheckpoint:
     A model whose parameters cannot be saved (a callable ``learning_rate``, a
     ``RandomState`` instance as ``random_state``) raises the error of
     :func:`nnfast.save` at the first write. lbfgs fits are checkpointed but
-    resume as a ``warm_start`` fit: scipy's L-BFGS state cannot be saved.
+    resume as a ``warm_start`` fit: scipy's L-BFGS state cannot be saved. A
+    Perceptron's checkpoint loads and predicts; the Perceptron has no
+    ``warm_start``, so its fit starts over.
 
     Examples
     --------
