@@ -5,7 +5,7 @@ without touching this file. Each runs in its own Python process in quick mode
 (NNFAST_EXAMPLES_QUICK=1) with the Agg backend, writing into a temporary
 directory (NNFAST_EXAMPLES_OUT); it must exit with status 0, print what it shows
 and save ``NN_topic.png``: a real PNG with drawn content, not one flat colour.
-A last test checks that the examples cover the numbers 01 to 16 and 18, one script each.
+A last test checks that the examples cover the numbers 01 to 18, one script each.
 """
 
 import importlib.util
@@ -28,8 +28,7 @@ EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 SCRIPTS = sorted(EXAMPLES.glob("[0-9][0-9]_*.py"))
 NAME = re.compile(r"(\d\d)_[a-z0-9]+(?:_[a-z0-9]+)*\.py")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# 17 (callbacks) is on another branch; once merged: range(1, 19).
-EXPECTED_NUMBERS = {f"{i:02d}" for i in range(1, 17)} | {"18"}
+EXPECTED_NUMBERS = {f"{i:02d}" for i in range(1, 19)}
 # Quick mode runs in seconds; this only stops a hung script from hanging the suite.
 TIMEOUT = 600
 MIN_COLOURS = 16

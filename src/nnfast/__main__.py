@@ -3,7 +3,9 @@
     nnfast [demo]                  train on scikit-learn's digits (no arguments: this)
     nnfast train DATA.csv --target COL [options]
                                    fit an MLP on a CSV file, report metrics on a
-                                   held-out split, save the model (nnfast.save)
+                                   held-out split, save the model (nnfast.save);
+                                   --checkpoint writes it every epoch, --resume
+                                   goes on from such a file
     nnfast predict MODEL DATA.csv  predictions as CSV, to stdout or --output
     nnfast bench [options]         nnfast vs scikit-learn (vs PyTorch) on the
                                    benchmark workloads (python -m nnfast.bench)
@@ -99,6 +101,8 @@ def train(args):
 
     options = _estimator_options(args)
     _check_writable(args.output)
+    if args.checkpoint is not None:
+        _check_writable(args.checkpoint)
     features, X, y, task, reason = _training_data(args)
     is_classifier = task == "classify"
     X_train, X_test, y_train, y_test, stratified = _split(X, y, is_classifier, args)
@@ -109,8 +113,13 @@ def train(args):
           f"(--test-size {args.test_size}{', stratified' if stratified else ''}, "
           f"--random-state {args.random_state})")
     _note_unscaled(X_train, features)
-    model = (nnfast.MLPClassifier if is_classifier else nnfast.MLPRegressor)(**options)
+    if args.resume is not None:
+        model = _resumed_model(args, options, features, is_classifier)
+    else:
+        model = (nnfast.MLPClassifier if is_classifier else nnfast.MLPRegressor)(**options)
     print(f"model: {model!r}")
+    if args.checkpoint is not None:
+        _set_checkpoint(model, args.checkpoint)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -218,6 +227,55 @@ def _estimator_options(args):
     except ValueError as exc:
         raise DataError(str(exc)) from None
     return options
+
+
+def _resumed_model(args, options, features, is_classifier):
+    """The model of the checkpoint `args.resume`, set to go on training
+    (warm_start on). It keeps its own parameters: the command line that wrote
+    it, plus --resume, is accepted; an estimator option that differs is
+    refused. A checkpoint of a fit that had epochs left resumes that fit (see
+    nnfast.callbacks.ModelCheckpoint)."""
+    import nnfast
+
+    try:
+        model = nnfast.load(args.resume)
+    except OSError as exc:
+        raise DataError(f"cannot read the checkpoint {args.resume}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    expected = nnfast.MLPClassifier if is_classifier else nnfast.MLPRegressor
+    if type(model) is not expected:
+        raise DataError(f"--resume: {args.resume} holds a {type(model).__name__}, this "
+                        f"task needs a {expected.__name__}")
+    saved = model.get_params()
+
+    def plain(value):
+        return list(value) if isinstance(value, (list, tuple)) else value
+
+    differ = [f"--{key.replace('_', '-')} {value!r} (the checkpoint has {saved[key]!r})"
+              for key, value in options.items() if plain(value) != plain(saved[key])]
+    if differ:
+        raise DataError(f"--resume: the checkpoint's model has other parameters; drop or "
+                        f"change {', '.join(differ)}")
+    names = getattr(model, "feature_names_in_", None)
+    if model.n_features_in_ != len(features) or (names is not None
+                                                 and list(names) != list(features)):
+        raise DataError(f"--resume: {args.resume} was trained on other feature columns")
+    # The CLI fits on arrays and names the columns after the fit.
+    model.__dict__.pop("feature_names_in_", None)
+    unfinished = getattr(model, "_unfinished_fit", None) is not None
+    state = (f"resuming its fit at epoch {model.n_iter_ + 1} of {model.max_iter}" if unfinished
+             else f"its fit had finished: training {model.max_iter} more epochs (warm_start)")
+    print(f"checkpoint: {args.resume}, {state}")
+    return model.set_params(warm_start=True)
+
+
+def _set_checkpoint(model, path):
+    from nnfast.callbacks import HAS_CALLBACK_API, ModelCheckpoint
+
+    if not HAS_CALLBACK_API:
+        raise DataError("--checkpoint needs scikit-learn >= 1.9 (its callback API)")
+    model.set_callbacks(ModelCheckpoint(path))
 
 
 def _check_writable(path):
@@ -558,6 +616,14 @@ def _parser():
                          help="where to save the model (default model.npz)")
     p_train.add_argument("--quiet", "-q", action="store_true",
                          help="no per-epoch progress lines")
+    p_train.add_argument("--checkpoint", metavar="PATH",
+                         help="write the model to PATH at the end of every epoch, "
+                              "atomically (needs scikit-learn >= 1.9)")
+    p_train.add_argument("--resume", metavar="PATH",
+                         help="go on training the model of a --checkpoint file (same data, "
+                              "--test-size and --random-state): an interrupted fit resumes "
+                              "where the file was written, and ends as the uninterrupted "
+                              "fit would have")
     est = p_train.add_argument_group(
         "estimator options", "constructor parameters of MLPClassifier/MLPRegressor; "
                              "unset ones keep the estimator's defaults")

@@ -44,7 +44,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from nnfast import _core, _threads, metrics
+from nnfast import _core, _threads, callbacks, metrics
 from nnfast.inspection import diagnose_gradients
 from nnfast.inspection import summary as _summary
 from nnfast.schedules import NAMED as _NAMED_SCHEDULES
@@ -100,7 +100,29 @@ def _compute_dtype(name):
     return np.float32 if name == "float32" else np.float64
 
 
-class BaseMultilayerPerceptron(BaseEstimator, ABC):
+def _layer_views(block, shapes):
+    """coefs_ and intercepts_ as views into the flat block: all weights, then
+    all biases."""
+    units = [shapes[0][0]] + [s[1] for s in shapes]
+    coefs, intercepts, start = [], [], 0
+    for fan_in, fan_out in zip(units[:-1], units[1:]):
+        end = start + fan_in * fan_out
+        coefs.append(block[start:end].reshape(fan_in, fan_out))
+        start = end
+    for fan_out in units[1:]:
+        intercepts.append(block[start : start + fan_out])
+        start += fan_out
+    return coefs, intercepts
+
+
+class _StopFit(Exception):
+    """A callback asked to stop an lbfgs fit at iterate `x` (loss `loss`)."""
+
+    def __init__(self, x, loss):
+        self.x, self.loss = x, loss
+
+
+class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
     """Base class for nnfast's MLP estimators. Use the subclasses."""
 
     _parameter_constraints: dict = {
@@ -223,15 +245,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _bind_views(self):
         """Point coefs_ and intercepts_ into the flat block _params."""
-        units = [self._shapes[0][0]] + [s[1] for s in self._shapes]
-        coefs, intercepts, start = [], [], 0
-        for fan_in, fan_out in zip(units[:-1], units[1:]):
-            end = start + fan_in * fan_out
-            coefs.append(self._params[start:end].reshape(fan_in, fan_out))
-            start = end
-        for fan_out in units[1:]:
-            intercepts.append(self._params[start : start + fan_out])
-            start += fan_out
+        coefs, intercepts = _layer_views(self._params, self._shapes)
         self.coefs_, self.intercepts_ = coefs, intercepts
         self._views = (tuple(coefs), tuple(intercepts))
         # The C networks predict uses, kept between calls: building one (its
@@ -567,28 +581,89 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 f"{self._layer_units()}, the data and hidden_layer_sizes ask for {layer_units}."
             )
         self._random_state = check_random_state(self.random_state)
+        # A model saved during a fit that had epochs left (a checkpoint) resumes
+        # that fit on warm_start; any other fit discards the mark.
+        unfinished = self.__dict__.pop("_unfinished_fit", None)
+        stochastic = self.solver in _STOCHASTIC_SOLVERS
+        resume = (unfinished is not None and stochastic and self.warm_start
+                  and not incremental and not first_pass and self.n_iter_ < self.max_iter)
         if first_pass:
             self._initialize(y, layer_units, dtype)
+        elif resume and unfinished["first_pass"]:
+            # The interrupted fit drew its initial weights from random_state
+            # before its validation split: draw them again, unused, so that
+            # this fit splits the same rows.
+            self._initial_weights(layer_units)
 
-        if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, incremental, validation_data)
-        else:
-            self._fit_lbfgs(X, y, sample_weight)
+        tasks = callbacks.fit_tasks(
+            self, "partial_fit" if incremental else "fit",
+            0 if incremental else self.max_iter - (self.n_iter_ if resume else 0),
+            X, self._callback_labels(y), sample_weight)
+        try:
+            if stochastic:
+                if not incremental:
+                    self._unfinished_fit = unfinished if resume else {"first_pass": first_pass}
+                self._fit_stochastic(X, y, sample_weight, incremental, validation_data,
+                                     tasks, resume)
+            else:
+                self._fit_lbfgs(X, y, sample_weight, tasks)
+        finally:
+            self.__dict__.pop("_unfinished_fit", None)
 
         if not np.isfinite(self._packed_params()).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed."
             )
+        if tasks is not None:
+            tasks.finish()
         return self
 
-    def _fit_lbfgs(self, X, y, sample_weight):
+    def _callback_labels(self, y):
+        """The targets as the user gave them (class labels), from the encoded
+        y: a function, called only if a callback asks for y."""
+        def labels():
+            if is_classifier(self):
+                return self._label_binarizer.inverse_transform(y)
+            return y.ravel() if y.shape[1] == 1 else y
+        return labels
+
+    def _stopped_here(self):
+        """The attributes callbacks' fitted_estimator gets (reconstruction
+        attributes): this model as fit would leave it if it stopped now, with
+        copies of everything training goes on changing. Built only when a
+        callback's hook takes fitted_estimator."""
+        params = self._params
+        if (self.solver in _STOCHASTIC_SOLVERS and self.early_stopping
+                and self.restore_best_weights and hasattr(self, "_best_params")):
+            params = self._best_params
+        block = params.copy()
+        coefs, intercepts = _layer_views(block, self._shapes)
+        attributes = {
+            "_params": block, "coefs_": coefs, "intercepts_": intercepts,
+            "_views": (tuple(coefs), tuple(intercepts)), "_predict_nets": [],
+            "history_": {key: list(values) for key, values in self.history_.items()},
+            "_unfinished_fit": None,
+        }
+        for key in ("loss_curve_", "validation_scores_"):
+            if getattr(self, key, None) is not None:
+                attributes[key] = list(getattr(self, key))
+        for key in ("_opt_state", "_rng_state", "_best_params"):
+            if getattr(self, key, None) is not None:
+                attributes[key] = getattr(self, key).copy()
+        return attributes
+
+    def _fit_lbfgs(self, X, y, sample_weight, tasks=None):
         params = self._packed_params()
         net = self._network(min(X.shape[0], _CHUNK_ROWS))
         best = {"loss": np.inf, "x": params.copy()}
         start = time.perf_counter()
 
         def loss_grad(x):
+            # An iteration's task begins with its first evaluation, so that
+            # scipy's last iteration leaves no task that never ran.
+            if tasks is not None and tasks.can_begin():
+                tasks.begin("iteration", self._stopped_here)
             params[:] = x
             # Ctrl-C is looked at between chunks of the pass, not only between passes
             loss, grad = net.loss_grad(params, X, y, sample_weight, self.alpha, self.l1,
@@ -602,6 +677,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self._record_epoch(intermediate_result.fun, np.nan, time.perf_counter() - start)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {intermediate_result.fun:.8f}")
+            if tasks is not None and tasks.current is not None:
+                # params holds scipy's last evaluation, maybe a line-search
+                # point; the callbacks see the iterate.
+                params[:] = intermediate_result.x
+                self.loss_ = float(intermediate_result.fun)
+                if tasks.end(self._stopped_here):
+                    raise _StopFit(params.copy(), self.loss_)
 
         self.n_iter_ = 0
         try:
@@ -617,6 +699,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             warnings.warn("Training interrupted by user.")
             params[:] = best["x"]
             self.loss_ = best["loss"]
+            return
+        except _StopFit as stop:
+            params[:] = stop.x
+            self.loss_ = stop.loss
             return
         if not result.success:
             warnings.warn(
@@ -722,10 +808,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                              "rates must be finite and >= 0.")
         return rate
 
-    def _fit_stochastic(self, X, y, sample_weight, incremental, validation_data):
+    def _fit_stochastic(self, X, y, sample_weight, incremental, validation_data, tasks=None,
+                        resume=False):
         params = self._packed_params()
         n_state = params.size * (2 if self.solver == "adam" else 1)
-        fresh_optimizer = not incremental or getattr(self, "_opt_state", None) is None
+        # warm_start restarts the optimizer (scikit-learn's rule); partial_fit
+        # and a resumed fit go on with it.
+        fresh_optimizer = not (incremental or resume) or getattr(self, "_opt_state", None) is None
         if fresh_optimizer or self._opt_state.size != n_state:
             self._opt_state = np.zeros(n_state, dtype=params.dtype)
             self._opt_t = 0
@@ -737,7 +826,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         (X, y, sample_weight), validation = self._validation_split(
             X, y, sample_weight, validation_data)
         if validation is not None:
-            self._best_params = params.copy()
+            if not (resume and hasattr(self, "_best_params")):
+                self._best_params = params.copy()
             if self.validation_scores_ is None:  # validation_data without early stopping
                 self.validation_scores_ = []
                 self.best_validation_score_ = -np.inf
@@ -772,11 +862,20 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         if n_threads > 1:
             blas_limit.enter_context(_threads.single_threaded_blas())
         start = time.perf_counter()
-        try:
+        if tasks is not None:
+            tasks.set_training_data(X, self._callback_labels(y), sample_weight)
+        epoch_tasks = tasks is not None and not incremental
+        if resume:
+            start -= self.history_["time"][-1] if self.history_["time"] else 0.0
+        else:
             self.n_iter_ = 0
-            for _ in range(self.max_iter):
+        try:
+            for _ in range(self.max_iter - self.n_iter_):
+                if epoch_tasks:
+                    tasks.begin("epoch", self._stopped_here)
                 # Each fit (warm_start too) runs its schedule from epoch 0;
-                # partial_fit's calls are the epochs of one schedule.
+                # partial_fit's calls are the epochs of one schedule; a resumed
+                # fit goes on with the schedule of the fit it resumes.
                 epoch = len(self.history_["epoch"]) if incremental else self.n_iter_
                 rate = self._epoch_rate(epoch)
                 np.copyto(last_params, params)
@@ -825,6 +924,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 if self.solver == "sgd" and self.learning_rate == "invscaling":
                     self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
 
+                converged = False
                 if self._no_improvement_count > self.n_iter_no_change:
                     if early_stopping:
                         msg = (
@@ -836,11 +936,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                             "Training loss did not improve more than tol=%f for %d "
                             "consecutive epochs." % (self.tol, self.n_iter_no_change)
                         )
-                    if self._trigger_stopping(msg):
-                        break
-                    self._no_improvement_count = 0
-
-                if incremental:
+                    converged = self._trigger_stopping(msg)
+                    if not converged:
+                        self._no_improvement_count = 0
+                if converged or self.n_iter_ == self.max_iter:
+                    self.__dict__.pop("_unfinished_fit", None)  # a checkpoint now is final
+                if epoch_tasks and tasks.end(self._stopped_here):
+                    break
+                if converged or incremental:
                     break
                 if self.n_iter_ == self.max_iter:
                     warnings.warn(

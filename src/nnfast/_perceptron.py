@@ -19,10 +19,10 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from nnfast import _core
+from nnfast import _core, callbacks
 
 
-class Perceptron(ClassifierMixin, BaseEstimator):
+class Perceptron(callbacks.CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """The classic perceptron: step neurons trained by the perceptron rule.
 
     On linearly separable data the rule reaches zero training error in a finite
@@ -125,8 +125,18 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         order = np.arange(n_samples, dtype=np.uintp)
         self.errors_ = []
         last_coef, last_intercept = coef.copy(), intercept.copy()
+        tasks = callbacks.fit_tasks(self, "fit", self.max_iter, X, y, None)
+        if tasks is not None:
+            # Callbacks see (and ModelCheckpoint saves) the model at each epoch's end.
+            self.coef_, self.intercept_, self.n_iter_ = coef, intercept, 0
+
+            def stopped_here():
+                return {"coef_": coef.copy(), "intercept_": intercept.copy(),
+                        "n_iter_": len(self.errors_), "errors_": list(self.errors_)}
         try:
             for _ in range(self.max_iter):
+                if tasks is not None:
+                    tasks.begin("epoch", stopped_here)
                 if self.shuffle:
                     order = _core.shuffle_indices(n_samples, rng_state)
                 errors = _core.perceptron_epoch(coef, intercept, X, Y, order, self.learning_rate)
@@ -140,6 +150,10 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                     )
                 last_coef[:], last_intercept[:] = coef, intercept
                 self.errors_.append(errors)
+                if tasks is not None:
+                    self.n_iter_ = len(self.errors_)
+                    if tasks.end(stopped_here):
+                        break
                 if self.errors_[-1] == 0:
                     break
             else:
@@ -153,6 +167,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             warnings.warn("Training interrupted by user.")
         self.n_iter_ = len(self.errors_)
         self.coef_, self.intercept_ = coef, intercept
+        if tasks is not None:
+            tasks.finish()
         return self
 
     def decision_function(self, X):

@@ -16,7 +16,15 @@ a pickle or an object array is never unpickled.
 Unlike pickle, the file does not depend on nnfast's private attributes, so it
 can be read by later versions of nnfast. The optimizer state (Adam's moments,
 sgd's velocity, the shuffling generator) is kept, so ``partial_fit`` and
-``warm_start`` go on as they would have on the saved model. Parameters that are
+``warm_start`` go on as they would have on the saved model. A model saved
+during a fit (by :class:`nnfast.callbacks.ModelCheckpoint`) also records that
+the fit had epochs left and, with validation, its best weights so far
+(member ``best_params``): ``fit`` with ``warm_start=True`` on the loaded model
+resumes that fit bit for bit. Files without these (older ones) load as before.
+
+The file is written to a temporary file in the same folder, flushed and fsynced,
+then renamed over ``path``: a reader, or a process killed while writing, sees
+the old file or the new one, never part of one. Parameters that are
 not plain values cannot be saved: a callable ``learning_rate`` (use a
 :mod:`nnfast.schedules` object or a name) or a ``RandomState`` instance as
 ``random_state`` (use an int or None).
@@ -49,7 +57,8 @@ _SCHEDULES = {
     for cls in (schedules.Constant, schedules.InvScaling, schedules.Step,
                 schedules.Exponential, schedules.Cosine, schedules.ReduceOnPlateau)
 }
-_MLP_MEMBERS = {"metadata", "params", "opt_state", "rng_state", "classes", "feature_names_in"}
+_MLP_MEMBERS = {"metadata", "params", "opt_state", "rng_state", "best_params", "classes",
+                "feature_names_in"}
 _PERCEPTRON_MEMBERS = {"metadata", "coef", "intercept", "classes", "feature_names_in"}
 _CLASS_KINDS = "biufU"  # bool, integers, floats, unicode: no objects
 _MAX_METADATA_BYTES = 64 << 20
@@ -128,15 +137,28 @@ def save(model, path):
     document = json.dumps(meta, allow_nan=True).encode("utf-8")
     arrays["metadata"] = np.frombuffer(document, dtype=np.uint8)
 
-    path = os.fspath(path)
+    _write_atomically(os.fspath(path), arrays)
+
+
+def _write_atomically(path, arrays):
+    """`arrays` as an .npz at `path`, durably: the data reach the disk before
+    the rename makes them the file, and the rename reaches it too."""
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
         with open(temporary, "wb") as f:
             np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+    if os.name == "posix":  # a folder cannot be opened (nor fsynced) on Windows
+        folder = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def _mlp_fitted(model, arrays):
@@ -152,6 +174,11 @@ def _mlp_fitted(model, arrays):
         arrays["opt_state"] = np.ascontiguousarray(model._opt_state)
     if getattr(model, "_rng_state", None) is not None:
         arrays["rng_state"] = np.ascontiguousarray(model._rng_state, dtype=np.uint64)
+    unfinished = getattr(model, "_unfinished_fit", None)
+    if unfinished is not None:
+        fitted["unfinished_fit"] = {"first_pass": bool(unfinished["first_pass"])}
+        if getattr(model, "_best_params", None) is not None:
+            arrays["best_params"] = np.ascontiguousarray(model._best_params, dtype=params.dtype)
     if hasattr(model, "_label_binarizer"):
         binarizer = model._label_binarizer
         fitted["label_binarizer"] = {
@@ -571,6 +598,14 @@ def _load_mlp(model, fitted, members):
         model._opt_state = state
     if "rng_state" in members:
         model._rng_state = members.read("rng_state", np.uint64, (4,))
+    if "unfinished_fit" in fitted:
+        unfinished = fitted["unfinished_fit"]
+        if not (isinstance(unfinished, dict) and set(unfinished) == {"first_pass"}
+                and isinstance(unfinished["first_pass"], bool)):
+            raise _Invalid(f"unfinished_fit must be {{'first_pass': bool}}, got {unfinished!r}")
+        model._unfinished_fit = unfinished
+    if "best_params" in members:
+        model._best_params = members.read("best_params", dtype, (n_params,))
 
     is_classifier = isinstance(model, MLPClassifier)
     if is_classifier != ("label_binarizer" in fitted):
