@@ -7,11 +7,14 @@ is one neuron per class (one-vs-rest) and the prediction is the class whose
 neuron's pre-activation is largest.
 """
 
+from __future__ import annotations
+
 import warnings
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
@@ -20,6 +23,16 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nnfast import _core
+
+if TYPE_CHECKING:
+    from typing import Any, Self
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from nnfast._typing import RandomState
+    from nnfast._typing import fit_context as _fit_context
+else:
+    from sklearn.base import _fit_context
 
 
 class Perceptron(ClassifierMixin, BaseEstimator):
@@ -84,14 +97,21 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, learning_rate=1.0, max_iter=1000, shuffle=True, random_state=None):
+    def __init__(
+        self,
+        *,
+        learning_rate: float = 1.0,
+        max_iter: int = 1000,
+        shuffle: bool = True,
+        random_state: RandomState = None,
+    ) -> None:
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Train the neurons with the perceptron rule.
 
         Parameters
@@ -106,7 +126,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self : object
             The trained perceptron.
         """
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C")
+        X, y = cast("tuple[NDArray[np.float64], NDArray[Any]]",
+                    validate_data(self, X, y, dtype=np.float64, order="C"))
         check_classification_targets(y)
         binarizer = LabelBinarizer()
         Y = np.ascontiguousarray(binarizer.fit_transform(y), dtype=np.float64)
@@ -123,7 +144,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         coef = np.zeros((n_neurons, n_features))
         intercept = np.zeros(n_neurons)
         order = np.arange(n_samples, dtype=np.uintp)
-        self.errors_ = []
+        self.errors_: list[int] = []
         last_coef, last_intercept = coef.copy(), intercept.copy()
         try:
             for _ in range(self.max_iter):
@@ -155,7 +176,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self.coef_, self.intercept_ = coef, intercept
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
         """Each neuron's pre-activation ``w . x + b``.
 
         Parameters
@@ -169,11 +190,11 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             Positive where a neuron fires; 1-D for two classes.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        scores = X @ self.coef_.T + self.intercept_
+        X = cast("NDArray[np.float64]", validate_data(self, X, dtype=np.float64, reset=False))
+        scores: NDArray[np.float64] = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
         """Class labels: the firing side of the neuron, or the strongest neuron.
 
         Parameters

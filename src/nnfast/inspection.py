@@ -5,16 +5,27 @@ gradient warnings raised during ``fit`` are built from the functions here;
 ``lr_find`` is public as ``nnfast.lr_find``.
 """
 
+from __future__ import annotations
+
 import copy
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from nnfast.exceptions import ExplodingGradientWarning, VanishingGradientWarning
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from nnfast._multilayer_perceptron import BaseMultilayerPerceptron
+    from nnfast._typing import MatrixLike
 
 __all__ = ["LRFinderResult", "lr_find", "diagnose_gradients", "summary"]
 
@@ -30,7 +41,9 @@ VANISHING_EPOCHS = 3
 _STACKLEVEL = 6
 
 
-def diagnose_gradients(history, issued, final=False):
+def diagnose_gradients(
+    history: dict[str, list[Any]], issued: set[type[Warning]], final: bool = False
+) -> None:
     """Warn about vanishing or exploding gradients from ``history_``'s norms.
 
     Called by ``fit`` after every epoch (sgd, adam). Exploding: the last epoch's
@@ -122,7 +135,7 @@ def _unit_statistics(activation, values, pre_activation):
     return dead, saturated
 
 
-def summary(estimator, X=None):
+def summary(estimator: BaseMultilayerPerceptron, X: MatrixLike | None = None) -> str:
     """A text table of the network's layers (the estimators' ``summary``).
 
     Parameters
@@ -220,13 +233,14 @@ class LRFinderResult:
     nnfast.plot.plot_lr_find : Plots it.
     """
 
-    rates: np.ndarray
-    losses: np.ndarray
+    rates: NDArray[np.float64]
+    losses: NDArray[np.float64]
     suggested_rate: float
 
 
-def lr_find(estimator, X, y, *, start_rate=1e-5, end_rate=1.0, n_rates=30, epochs=1,
-            max_samples=None):
+def lr_find(estimator: BaseMultilayerPerceptron, X: MatrixLike, y: ArrayLike, *,
+            start_rate: float = 1e-5, end_rate: float = 1.0, n_rates: int = 30,
+            epochs: int = 1, max_samples: int | None = None) -> LRFinderResult:
     """The learning-rate range test.
 
     For each of ``n_rates`` rates between ``start_rate`` and ``end_rate``
@@ -280,7 +294,8 @@ def lr_find(estimator, X, y, *, start_rate=1e-5, end_rate=1.0, n_rates=30, epoch
     if n_rates < 2 or epochs < 1:
         raise ValueError("lr_find needs n_rates >= 2 and epochs >= 1.")
     if max_samples is not None:
-        X, y = X[:max_samples], y[:max_samples]
+        # ArrayLike admits scalars too; fit rejects those with a clear message.
+        X, y = X[:max_samples], y[:max_samples]  # type: ignore[index]
 
     fixed = dict(max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1,
                  early_stopping=False, verbose=False)

@@ -1,0 +1,86 @@
+"""The installed package's type information, checked with mypy.
+
+tests/typing/check_api.py states what a type checker must infer from nnfast's
+public API (``typing.assert_type``) and tests/typing/check_errors.py the calls
+it must reject; both are checked by ``mypy --strict`` against the installed
+nnfast (its py.typed marker, annotations and the stubs of the compiled
+modules), and stubtest holds those stubs to the compiled modules' signatures.
+"""
+
+import importlib.resources
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mypy import api as mypy_api
+
+HERE = Path(__file__).parent / "typing"
+CONFIG = HERE / "mypy.ini"
+IGNORE = re.compile(r"  # type: ignore\[([a-z-]+)\]")
+
+
+@pytest.fixture(scope="module")
+def mypy(tmp_path_factory):
+    """mypy(*files) -> (exit status, report), with nnfast's typing configuration;
+    one cache for the module's runs (numpy's stubs are parsed once)."""
+    cache = tmp_path_factory.mktemp("mypy_cache")
+
+    def run(*files):
+        stdout, stderr, status = mypy_api.run([
+            "--config-file", str(CONFIG), "--cache-dir", str(cache),
+            "--python-executable", sys.executable, "--no-error-summary",
+            "--show-error-codes", *map(str, files),
+        ])
+        return status, stdout + stderr
+
+    return run
+
+
+def test_installed_package_ships_its_type_information():
+    package = importlib.resources.files("nnfast")
+    missing = [name for name in ("py.typed", "_core.pyi", "_metrics.pyi", "_typing.pyi")
+               if not package.joinpath(name).is_file()]
+    assert not missing, f"the installed nnfast ({package}) lacks {missing}"
+
+
+def test_public_api_has_the_declared_types(mypy):
+    status, report = mypy(HERE / "check_api.py")
+    assert status == 0, f"mypy --strict on tests/typing/check_api.py:\n{report}"
+
+
+def test_wrong_calls_are_type_errors(mypy, tmp_path):
+    """Each line of check_errors.py marked ``# type: ignore[code]`` must get
+    exactly that error, and no other line any."""
+    source = (HERE / "check_errors.py").read_text()
+    expected = {
+        (number, match.group(1))
+        for number, line in enumerate(source.splitlines(), start=1)
+        for match in IGNORE.finditer(line)
+    }
+    assert len(expected) >= 10, "check_errors.py lost its marked lines"
+    # As written: passes only if every ignore silences an error (--warn-unused-ignores).
+    status, report = mypy(HERE / "check_errors.py")
+    assert status == 0, f"mypy on tests/typing/check_errors.py:\n{report}"
+    # Without the ignores: the errors, line by line.
+    bare = tmp_path / "check_errors.py"
+    bare.write_text(IGNORE.sub("", source))
+    status, report = mypy(bare)
+    found = {
+        (int(m.group(1)), m.group(2))
+        for m in re.finditer(r"^.*?:(\d+): error: .*\[([a-z-]+)\]$", report, re.MULTILINE)
+    }
+    assert status == 1 and found == expected, (
+        f"expected errors (line, code) {sorted(expected)}, mypy reported:\n{report}"
+    )
+
+
+def test_stubs_match_the_compiled_modules():
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "nnfast._core", "nnfast._metrics",
+         "--mypy-config-file", str(CONFIG), "--ignore-disjoint-bases",
+         "--allowlist", str(HERE / "stubtest-allowlist.txt")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, f"stubtest:\n{result.stdout}{result.stderr}"
