@@ -17,6 +17,7 @@ import pytest
 from mypy import api as mypy_api
 
 HERE = Path(__file__).parent / "typing"
+SOURCE = Path(__file__).parents[1] / "src" / "nnfast"
 CONFIG = HERE / "mypy.ini"
 IGNORE = re.compile(r"  # type: ignore\[([a-z-]+)\]")
 
@@ -27,9 +28,9 @@ def mypy(tmp_path_factory):
     one cache for the module's runs (numpy's stubs are parsed once)."""
     cache = tmp_path_factory.mktemp("mypy_cache")
 
-    def run(*files):
+    def run(*files, config=CONFIG):
         stdout, stderr, status = mypy_api.run([
-            "--config-file", str(CONFIG), "--cache-dir", str(cache),
+            "--config-file", str(config), "--cache-dir", str(cache),
             "--python-executable", sys.executable, "--no-error-summary",
             "--show-error-codes", *map(str, files),
         ])
@@ -74,6 +75,13 @@ def test_wrong_calls_are_type_errors(mypy, tmp_path):
     assert status == 1 and found == expected, (
         f"expected errors (line, code) {sorted(expected)}, mypy reported:\n{report}"
     )
+
+
+def test_annotated_source_type_checks(mypy):
+    """The bodies of nnfast's annotated functions agree with their annotations
+    (mypy's default checks; stubs of the compiled modules included)."""
+    status, report = mypy(SOURCE, config=HERE / "mypy-package.ini")
+    assert status == 0, f"mypy on {SOURCE}:\n{report}"
 
 
 def test_stubs_match_the_compiled_modules():

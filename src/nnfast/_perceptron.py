@@ -90,7 +90,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     ([0, 1, 1, 1], 0)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, list[Any]] = {
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],

@@ -62,7 +62,7 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
     (3, 32)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, list[Any]] = {
         "estimator": [HasMethods(["fit", "hidden_activations"])],
         "layer": [Interval(Integral, None, None, closed="neither")],
     }

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from nnfast.exceptions import ExplodingGradientWarning, VanishingGradientWarning
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
     from numpy.typing import ArrayLike, NDArray
@@ -109,7 +110,7 @@ def diagnose_gradients(
         )
 
 
-def _ratio(first, last):
+def _ratio(first: float, last: float) -> float:
     """first / last as IEEE division gives it (inf or NaN for a zero last)."""
     if last == 0:
         return math.nan if first == 0 or math.isnan(first) else math.copysign(math.inf, first)
@@ -121,7 +122,8 @@ def _ratio(first, last):
 _BOUNDED = {"logistic": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
-def _unit_statistics(activation, values, pre_activation):
+def _unit_statistics(activation: str, values: NDArray[Any],
+                     pre_activation: NDArray[Any]) -> tuple[int | None, int | None]:
     """(dead units, saturated units) of one hidden layer over X's rows."""
     dead = saturated = None
     if activation in ("relu",):
@@ -203,7 +205,7 @@ def summary(estimator: BaseMultilayerPerceptron, X: MatrixLike | None = None) ->
     return "\n".join(lines)
 
 
-def _table(rows):
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     out = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
     out.insert(1, "  ".join("-" * w for w in widths))
@@ -334,8 +336,8 @@ def lr_find(estimator: BaseMultilayerPerceptron, X: MatrixLike, y: ArrayLike, *,
 class _ConstantRate:
     """A picklable constant schedule (a lambda would not deepcopy cleanly)."""
 
-    def __init__(self, rate):
+    def __init__(self, rate: float) -> None:
         self.rate = rate
 
-    def __call__(self, epoch):
+    def __call__(self, epoch: int) -> float:
         return self.rate

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     from matplotlib.axes import Axes
-    from numpy.typing import ArrayLike
+    from numpy.typing import ArrayLike, NDArray
     from sklearn.base import BaseEstimator
 
     from nnfast._multilayer_perceptron import BaseMultilayerPerceptron
@@ -75,7 +75,7 @@ _LOG_SCALE_RATIO = 100.0
 _ANNOTATE_MAX_CLASSES = 20
 
 
-def _axes(ax):
+def _axes(ax: Axes | None) -> Axes:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -85,7 +85,7 @@ def _axes(ax):
     return ax
 
 
-def _history(estimator):
+def _history(estimator: _MLP) -> dict[str, NDArray[np.float64]]:
     """The estimator's history_ as arrays; for scikit-learn's MLP, the part of
     it that loss_curve_ and validation_scores_ hold."""
     check_is_fitted(estimator)
@@ -107,7 +107,8 @@ def _history(estimator):
     }
 
 
-def _recorded(history, key, estimator, what):
+def _recorded(history: dict[str, NDArray[np.float64]], key: str, estimator: _MLP,
+              what: str) -> NDArray[np.float64]:
     """history[key] if it holds any finite value, else a ValueError saying why not."""
     values = history.get(key)
     if values is None or values.size == 0 or not np.isfinite(values).any():
@@ -118,22 +119,22 @@ def _recorded(history, key, estimator, what):
     return values
 
 
-def _step_label(estimator):
+def _step_label(estimator: _MLP) -> str:
     return "iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch"
 
 
-def _integer_x(ax):
+def _integer_x(ax: Axes) -> None:
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
 
 
-def _log_scale_if_wide(ax, *arrays):
+def _log_scale_if_wide(ax: Axes, *arrays: ArrayLike) -> None:
     values = np.concatenate([np.ravel(a) for a in arrays])
     values = values[np.isfinite(values)]
     if values.size and values.min() > 0 and values.max() / values.min() > _LOG_SCALE_RATIO:
         ax.set_yscale("log")
 
 
-def _loss_label(estimator):
+def _loss_label(estimator: _MLP) -> str:
     if is_classifier(estimator):
         return "log loss"
     name = getattr(estimator, "loss", None)
