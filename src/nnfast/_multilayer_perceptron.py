@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any, Literal, Self
 
-    from numpy.typing import ArrayLike
+    from numpy.typing import ArrayLike, NDArray
 
     from nnfast._typing import (
         ComputeDtype,
@@ -172,6 +172,23 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "monitor": [StrOptions({"score", "loss"} | set(_MONITOR_METRICS))],
         "restore_best_weights": ["boolean"],
     }
+
+    # Fitted attributes, for type checkers (see the class docstrings).
+    coefs_: list[FloatArray]
+    intercepts_: list[FloatArray]
+    loss_: float
+    best_loss_: float | None
+    loss_curve_: list[float]
+    validation_scores_: list[float] | None
+    best_validation_score_: float | None
+    t_: int
+    n_features_in_: int
+    feature_names_in_: NDArray[np.object_]
+    n_iter_: int
+    n_layers_: int
+    n_outputs_: int
+    out_activation_: str
+    history_: dict[str, list[Any]]
 
     @abstractmethod
     def __init__(
@@ -1406,6 +1423,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         **BaseMultilayerPerceptron._parameter_constraints,
         "class_weight": [None, StrOptions({"balanced"}), dict],
     }
+    classes_: NDArray[Any]
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(

@@ -97,6 +97,15 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
+    # Fitted attributes, for type checkers (see the class docstring).
+    coef_: NDArray[np.float64]
+    intercept_: NDArray[np.float64]
+    classes_: NDArray[Any]
+    errors_: list[int]
+    n_iter_: int
+    n_features_in_: int
+    feature_names_in_: NDArray[np.object_]
+
     def __init__(
         self,
         *,
@@ -143,8 +152,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         rng_state = _core.seed_state(int(random_state.randint(np.iinfo(np.int32).max)))
         coef = np.zeros((n_neurons, n_features))
         intercept = np.zeros(n_neurons)
-        order = np.arange(n_samples, dtype=np.uintp)
-        self.errors_: list[int] = []
+        order: NDArray[np.uintp] = np.arange(n_samples, dtype=np.uintp)
+        self.errors_ = []
         last_coef, last_intercept = coef.copy(), intercept.copy()
         try:
             for _ in range(self.max_iter):

@@ -67,6 +67,11 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
         "layer": [Interval(Integral, None, None, closed="neither")],
     }
 
+    # Fitted attributes, for type checkers (see the class docstring).
+    estimator_: BaseMultilayerPerceptron
+    n_features_in_: int
+    feature_names_in_: NDArray[np.object_]
+
     def __init__(self, estimator: BaseMultilayerPerceptron, layer: int = -1) -> None:
         self.estimator = estimator
         self.layer = layer

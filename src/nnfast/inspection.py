@@ -159,7 +159,7 @@ def summary(estimator: BaseMultilayerPerceptron, X: MatrixLike | None = None) ->
     hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
     fitted = hasattr(estimator, "coefs_")
     if fitted:
-        units = [estimator.coefs_[0].shape[0]] + [c.shape[1] for c in estimator.coefs_]
+        units: list[Any] = [estimator.coefs_[0].shape[0]] + [c.shape[1] for c in estimator.coefs_]
         activations = estimator._hidden_activations(len(units) - 2) + [estimator.out_activation_]
         dtype = estimator._params.dtype.name
     else:
@@ -235,8 +235,8 @@ class LRFinderResult:
     nnfast.plot.plot_lr_find : Plots it.
     """
 
-    rates: NDArray[np.float64]
-    losses: NDArray[np.float64]
+    rates: NDArray[np.floating[Any]]
+    losses: NDArray[np.floating[Any]]
     suggested_rate: float
 
 

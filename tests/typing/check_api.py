@@ -20,6 +20,7 @@ from nnfast import (
     metrics,
     schedules,
 )
+from nnfast._multilayer_perceptron import BaseMultilayerPerceptron
 from nnfast.inspection import summary
 
 X = np.zeros((4, 3), dtype=np.float32)
@@ -38,6 +39,11 @@ assert_type(clf.predict_log_proba(X), NDArray[np.floating[Any]])
 assert_type(clf.predict(X), NDArray[Any])
 assert_type(clf.hidden_activations(X, layer=0), NDArray[np.floating[Any]])
 assert_type(clf.summary(), str)
+assert_type(clf.coefs_, list[NDArray[np.floating[Any]]])
+assert_type(clf.classes_, NDArray[Any])
+assert_type(clf.n_iter_, int)
+assert_type(clf.history_["loss"], list[Any])
+assert_type(clf.best_loss_, float | None)
 
 reg = MLPRegressor(loss="huber", learning_rate=schedules.Cosine(warmup=2), dtype="float64")
 assert_type(reg.fit(X, y.astype(float), validation_data=(X, y)), MLPRegressor)
@@ -49,10 +55,13 @@ perceptron = Perceptron(learning_rate=0.5, random_state=0)
 assert_type(perceptron.fit(X, y), Perceptron)
 assert_type(perceptron.predict(X), NDArray[Any])
 assert_type(perceptron.decision_function(X), NDArray[np.float64])
+assert_type(perceptron.coef_, NDArray[np.float64])
+assert_type(perceptron.errors_, list[int])
 
 hidden = HiddenLayerTransformer(clf, layer=0)
 assert_type(hidden.fit(X, y), HiddenLayerTransformer)
 assert_type(hidden.transform(X), NDArray[np.floating[Any]])
+assert_type(hidden.estimator_, BaseMultilayerPerceptron)
 assert_type(hidden.get_feature_names_out(), NDArray[np.object_])
 
 result = lr_find(MLPClassifier(), X, y, n_rates=4)
