@@ -190,6 +190,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     out_activation_: str
     history_: dict[str, list[Any]]
 
+    if TYPE_CHECKING:
+        # scikit-learn's methods, as a type checker should see them.
+        def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+
+        def score(
+            self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        ) -> float: ...
+
     @abstractmethod
     def __init__(
         self,

@@ -106,6 +106,16 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     n_features_in_: int
     feature_names_in_: NDArray[np.object_]
 
+    if TYPE_CHECKING:
+        # scikit-learn's methods, as a type checker should see them.
+        def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+
+        def set_params(self, **params: Any) -> Self: ...
+
+        def score(
+            self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        ) -> float: ...
+
     def __init__(
         self,
         *,

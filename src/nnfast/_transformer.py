@@ -72,6 +72,16 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
     n_features_in_: int
     feature_names_in_: NDArray[np.object_]
 
+    if TYPE_CHECKING:
+        # scikit-learn's methods, as a type checker should see them.
+        def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+
+        def set_params(self, **params: Any) -> Self: ...
+
+        def fit_transform(
+            self, X: MatrixLike, y: ArrayLike | None = None, **fit_params: Any
+        ) -> FloatArray: ...
+
     def __init__(self, estimator: BaseMultilayerPerceptron, layer: int = -1) -> None:
         self.estimator = estimator
         self.layer = layer

@@ -7,6 +7,7 @@ package's annotations.
 from typing import Any, assert_type
 
 import numpy as np
+from matplotlib.axes import Axes
 from numpy.typing import NDArray
 
 import nnfast
@@ -22,6 +23,7 @@ from nnfast import (
 )
 from nnfast._multilayer_perceptron import BaseMultilayerPerceptron
 from nnfast.inspection import summary
+from nnfast.plot import plot_confusion_matrix, plot_loss_curve
 
 X = np.zeros((4, 3), dtype=np.float32)
 y = np.array([0, 1, 0, 1])
@@ -39,6 +41,8 @@ assert_type(clf.predict_log_proba(X), NDArray[np.floating[Any]])
 assert_type(clf.predict(X), NDArray[Any])
 assert_type(clf.hidden_activations(X, layer=0), NDArray[np.floating[Any]])
 assert_type(clf.summary(), str)
+assert_type(clf.score(X, y), float)
+assert_type(clf.get_params(), dict[str, Any])
 assert_type(clf.coefs_, list[NDArray[np.floating[Any]]])
 assert_type(clf.classes_, NDArray[Any])
 assert_type(clf.n_iter_, int)
@@ -53,6 +57,8 @@ assert_type(MLPRegressor(learning_rate=lambda epoch: 0.1 / (1 + epoch)), MLPRegr
 
 perceptron = Perceptron(learning_rate=0.5, random_state=0)
 assert_type(perceptron.fit(X, y), Perceptron)
+assert_type(perceptron.set_params(max_iter=10), Perceptron)
+assert_type(perceptron.score(X, y), float)
 assert_type(perceptron.predict(X), NDArray[Any])
 assert_type(perceptron.decision_function(X), NDArray[np.float64])
 assert_type(perceptron.coef_, NDArray[np.float64])
@@ -60,6 +66,8 @@ assert_type(perceptron.errors_, list[int])
 
 hidden = HiddenLayerTransformer(clf, layer=0)
 assert_type(hidden.fit(X, y), HiddenLayerTransformer)
+assert_type(hidden.set_params(layer=-1), HiddenLayerTransformer)
+assert_type(hidden.fit_transform(X, y), NDArray[np.floating[Any]])
 assert_type(hidden.transform(X), NDArray[np.floating[Any]])
 assert_type(hidden.estimator_, BaseMultilayerPerceptron)
 assert_type(hidden.get_feature_names_out(), NDArray[np.object_])
@@ -77,6 +85,9 @@ assert_type(metrics.r2_score(y, y), float | NDArray[np.float64])
 
 state = schedules.TrainingState(epoch=0, samples_seen=0, max_iter=10)
 assert_type(schedules.Step(step_size=5).rate(0.1, state), float)
+
+assert_type(plot_loss_curve(clf), Axes)
+assert_type(plot_confusion_matrix(y, y, normalize="true"), Axes)
 
 nnfast.save(clf, "model.nnf")
 assert_type(nnfast.load("model.nnf"), MLPClassifier | MLPRegressor | Perceptron)

@@ -28,3 +28,4 @@ Perceptron(max_iter="10")  # type: ignore[arg-type]
 proba: "np.ndarray[tuple[int], np.dtype[np.int64]]"
 proba = MLPClassifier().fit(X, y).predict_proba(X)  # type: ignore[assignment]
 metrics.f1_score(y, y, average="mean")  # type: ignore[arg-type]
+Perceptron().set_params(max_iter=5).fit(X, "labels", 1)  # type: ignore[call-arg]
