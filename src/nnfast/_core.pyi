@@ -8,6 +8,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
+from typing_extensions import disjoint_base
 
 _Float = np.float32 | np.float64
 _Real = NDArray[np.float32] | NDArray[np.float64]
@@ -61,8 +62,12 @@ def perceptron_epoch(
 def shuffle_indices(n: int, rng_state: NDArray[np.uint64]) -> NDArray[np.uintp]: ...
 def seed_state(seed: int) -> NDArray[np.uint64]: ...
 
+# cdef classes: their C layout rules out sharing a subclass with another such
+# class (PEP 800).
+@disjoint_base
 class _Data: ...
 
+@disjoint_base
 class Network:
     """A network's shape plus reusable C buffers for batches of up to `capacity` rows."""
 
