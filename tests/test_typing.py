@@ -7,6 +7,7 @@ nnfast (its py.typed marker, annotations and the stubs of the compiled
 modules), and stubtest holds those stubs to the compiled modules' signatures.
 """
 
+import ast
 import importlib.resources
 import re
 import subprocess
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import pytest
 from mypy import api as mypy_api
+
+from nnfast import MLPRegressor, metrics
+from nnfast._multilayer_perceptron import BaseMultilayerPerceptron
 
 HERE = Path(__file__).parent / "typing"
 SOURCE = Path(__file__).parents[1] / "src" / "nnfast"
@@ -44,6 +48,44 @@ def test_installed_package_ships_its_type_information():
     missing = [name for name in ("py.typed", "_core.pyi", "_metrics.pyi", "_typing.pyi")
                if not package.joinpath(name).is_file()]
     assert not missing, f"the installed nnfast ({package}) lacks {missing}"
+
+
+def _literal_aliases():
+    """{alias name: its strings} of the Literal aliases in the installed _typing.pyi."""
+    stub = importlib.resources.files("nnfast").joinpath("_typing.pyi").read_text()
+    aliases = {}
+    for node in ast.parse(stub).body:
+        value = getattr(node, "value", None)
+        if (isinstance(node, ast.AnnAssign) and isinstance(value, ast.Subscript)
+                and isinstance(value.value, ast.Name) and value.value.id == "Literal"):
+            items = value.slice.elts if isinstance(value.slice, ast.Tuple) else [value.slice]
+            aliases[node.target.id] = {item.value for item in items}
+    return aliases
+
+
+def _options(constraints, name):
+    return next(c.options for c in constraints[name] if hasattr(c, "options"))
+
+
+def test_literal_types_name_the_options_the_estimators_accept():
+    """The string options a type checker allows are those fit validates: an
+    option added to the estimators (an activation, a schedule) must be added to
+    nnfast/_typing.pyi, or type checkers reject a valid call."""
+    mlp = BaseMultilayerPerceptron._parameter_constraints
+    accepted = {
+        "HiddenActivation": _options(mlp, "activation"),
+        "Solver": _options(mlp, "solver"),
+        "ScheduleName": _options(mlp, "learning_rate"),
+        "Init": _options(mlp, "init"),
+        "ComputeDtype": _options(mlp, "dtype"),
+        "Monitor": _options(mlp, "monitor"),
+        "RegressionLoss": _options(MLPRegressor._parameter_constraints, "loss"),
+        "Average": {"binary"} | {a for a in metrics._AVERAGES if a is not None},
+    }
+    typed = _literal_aliases()
+    differ = {name: (sorted(typed.get(name, ())), sorted(options))
+              for name, options in accepted.items() if typed.get(name) != set(options)}
+    assert not differ, f"Literal in _typing.pyi vs options accepted (name: (typed, accepted)): {differ}"
 
 
 def test_public_api_has_the_declared_types(mypy):
