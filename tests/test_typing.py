@@ -126,11 +126,12 @@ def test_annotated_source_type_checks(mypy):
     assert status == 0, f"mypy on {SOURCE}:\n{report}"
 
 
-def test_stubs_match_the_compiled_modules():
+def test_stubs_match_the_compiled_modules(tmp_path):
+    # In tmp_path: stubtest leaves a .mypy_cache in its working directory.
     result = subprocess.run(
         [sys.executable, "-m", "mypy.stubtest", "nnfast._core", "nnfast._metrics",
          "--mypy-config-file", str(CONFIG),
          "--allowlist", str(HERE / "stubtest-allowlist.txt")],
-        capture_output=True, text=True,
+        capture_output=True, text=True, cwd=tmp_path,
     )
     assert result.returncode == 0, f"stubtest:\n{result.stdout}{result.stderr}"
