@@ -11,6 +11,8 @@ biases, as scikit-learn packs them); ``coefs_`` and ``intercepts_`` are views in
 it. If a user replaces them, the block is rebuilt from them before it is used.
 """
 
+from __future__ import annotations
+
 import contextlib
 import operator
 import time
@@ -18,6 +20,7 @@ import warnings
 from abc import ABC, abstractmethod
 from collections import namedtuple
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.optimize
@@ -26,7 +29,6 @@ from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
-    _fit_context,
     is_classifier,
 )
 from sklearn.exceptions import ConvergenceWarning
@@ -36,7 +38,6 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     type_of_target,
@@ -49,6 +50,33 @@ from nnfast.inspection import diagnose_gradients
 from nnfast.inspection import summary as _summary
 from nnfast.schedules import NAMED as _NAMED_SCHEDULES
 from nnfast.schedules import FromCallable, Schedule, TrainingState
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any, Literal, Self
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from nnfast._typing import (
+        ComputeDtype,
+        FloatArray,
+        HiddenActivation,
+        Init,
+        LabelArray,
+        LayerSizes,
+        MatrixLike,
+        Monitor,
+        RandomState,
+        RateFunction,
+        RegressionLoss,
+        ScheduleName,
+        Solver,
+    )
+    from nnfast._typing import available_if
+    from nnfast._typing import fit_context as _fit_context
+else:
+    from sklearn.base import _fit_context
+    from sklearn.utils.metaestimators import available_if
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # history_: one entry per epoch (sgd, adam). Validation entries are NaN when no
@@ -167,43 +195,68 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
         "restore_best_weights": ["boolean"],
     }
 
+    # Fitted attributes, for type checkers (see the class docstrings).
+    coefs_: list[FloatArray]
+    intercepts_: list[FloatArray]
+    loss_: float
+    best_loss_: float | None
+    loss_curve_: list[float]
+    validation_scores_: list[float] | None
+    best_validation_score_: float | None
+    t_: int
+    n_features_in_: int
+    feature_names_in_: NDArray[np.object_]
+    n_iter_: int
+    n_layers_: int
+    n_outputs_: int
+    out_activation_: str
+    history_: dict[str, list[Any]]
+
+    if TYPE_CHECKING:
+        # scikit-learn's methods, as a type checker should see them.
+        def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+
+        def score(
+            self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        ) -> float: ...
+
     @abstractmethod
     def __init__(
         self,
-        hidden_layer_sizes,
-        activation,
-        solver,
-        alpha,
-        batch_size,
-        learning_rate,
-        learning_rate_init,
-        power_t,
-        max_iter,
-        loss,
-        shuffle,
-        random_state,
-        tol,
-        verbose,
-        warm_start,
-        momentum,
-        nesterovs_momentum,
-        early_stopping,
-        validation_fraction,
-        beta_1,
-        beta_2,
-        epsilon,
-        n_iter_no_change,
-        max_fun,
-        dtype,
-        init,
-        negative_slope,
-        l1,
-        dropout,
-        clip_norm,
-        clip_value,
-        monitor,
-        restore_best_weights,
-    ):
+        hidden_layer_sizes: LayerSizes,
+        activation: HiddenActivation | Sequence[HiddenActivation],
+        solver: Solver,
+        alpha: float,
+        batch_size: int | Literal["auto", "full"],
+        learning_rate: ScheduleName | Schedule | RateFunction,
+        learning_rate_init: float,
+        power_t: float,
+        max_iter: int,
+        loss: str,
+        shuffle: bool,
+        random_state: RandomState,
+        tol: float,
+        verbose: bool | int,
+        warm_start: bool,
+        momentum: float,
+        nesterovs_momentum: bool,
+        early_stopping: bool,
+        validation_fraction: float,
+        beta_1: float,
+        beta_2: float,
+        epsilon: float,
+        n_iter_no_change: int | float,
+        max_fun: int,
+        dtype: ComputeDtype,
+        init: Init,
+        negative_slope: float,
+        l1: float,
+        dropout: float | Sequence[float],
+        clip_norm: float | None,
+        clip_value: float | None,
+        monitor: Monitor,
+        restore_best_weights: bool,
+    ) -> None:
         self.activation = activation
         self.solver = solver
         self.alpha = alpha
@@ -524,7 +577,7 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
         if nets is not None:
             nets.clear()
 
-    def set_params(self, **params):
+    def set_params(self, **params: Any) -> Self:
         self._drop_predict_nets()
         return super().set_params(**params)
 
@@ -1062,7 +1115,15 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
         return score_function(y, y_pred, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, validation_data=None):
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        validation_data: tuple[MatrixLike, ArrayLike]
+        | tuple[MatrixLike, ArrayLike, ArrayLike | None]
+        | None = None,
+    ) -> Self:
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -1089,7 +1150,7 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
 
     # ------------------------------------------------------------ inspection
 
-    def forward(self, X):
+    def forward(self, X: MatrixLike) -> list[LayerOutput]:
         """Every layer's values for X, computed by the C core (no dropout).
 
         Parameters
@@ -1125,7 +1186,7 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
             output /= output.sum(axis=1, keepdims=True)
         return output
 
-    def hidden_activations(self, X, layer=-1):
+    def hidden_activations(self, X: MatrixLike, layer: int = -1) -> FloatArray:
         """A hidden layer's activations: the network as a feature extractor.
 
         In a Pipeline, wrap the network in :class:`nnfast.HiddenLayerTransformer`
@@ -1153,7 +1214,7 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
                              f"got {layer!r}.")
         return self.forward(X)[layer % n_hidden].activation
 
-    def summary(self, X=None):
+    def summary(self, X: MatrixLike | None = None) -> str:
         """A text table of the network: layer shapes, parameter counts and
         activations; weight statistics when fitted; given X, activation
         statistics with dead ReLU units (never active on X) and saturated
@@ -1400,41 +1461,41 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     def __init__(
         self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
+        hidden_layer_sizes: LayerSizes = (100,),
+        activation: HiddenActivation | Sequence[HiddenActivation] = "relu",
         *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        dtype="float32",
-        init="glorot_uniform",
-        negative_slope=0.01,
-        l1=0.0,
-        dropout=0.0,
-        clip_norm=None,
-        clip_value=None,
-        monitor="score",
-        restore_best_weights=True,
-        class_weight=None,
-    ):
+        solver: Solver = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | Literal["auto", "full"] = "auto",
+        learning_rate: ScheduleName | Schedule | RateFunction = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: RandomState = None,
+        tol: float = 1e-4,
+        verbose: bool | int = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int | float = 10,
+        max_fun: int = 15000,
+        dtype: ComputeDtype = "float32",
+        init: Init = "glorot_uniform",
+        negative_slope: float = 0.01,
+        l1: float = 0.0,
+        dropout: float | Sequence[float] = 0.0,
+        clip_norm: float | None = None,
+        clip_value: float | None = None,
+        monitor: Monitor = "score",
+        restore_best_weights: bool = True,
+        class_weight: Mapping[Any, float] | Literal["balanced"] | None = None,
+    ) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
@@ -1476,6 +1537,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         **BaseMultilayerPerceptron._parameter_constraints,
         "class_weight": [None, StrOptions({"balanced"}), dict],
     }
+    classes_: NDArray[Any]
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -1532,7 +1594,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             raise ValueError(f"validation_data has classes not in classes_: {unseen}.")
         return self._encode(y_val), y_val
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> LabelArray:
         """Predict using the multi-layer perceptron classifier.
 
         Parameters
@@ -1594,7 +1656,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+    ) -> Self:
         """Update the model with a single epoch over the given data.
 
         Parameters
@@ -1621,7 +1689,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 self._label_binarizer.fit(classes)
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> FloatArray:
         """Log of the probability estimates, ``log(predict_proba(X))``.
 
         Parameters
@@ -1638,7 +1706,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         with np.errstate(divide="ignore"):
             return np.log(y_prob)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> FloatArray:
         """Probability estimates.
 
         Parameters
@@ -1724,42 +1792,42 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     def __init__(
         self,
-        loss="squared_error",
-        hidden_layer_sizes=(100,),
-        activation="relu",
+        loss: RegressionLoss = "squared_error",
+        hidden_layer_sizes: LayerSizes = (100,),
+        activation: HiddenActivation | Sequence[HiddenActivation] = "relu",
         *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        dtype="float32",
-        init="glorot_uniform",
-        negative_slope=0.01,
-        l1=0.0,
-        dropout=0.0,
-        clip_norm=None,
-        clip_value=None,
-        monitor="score",
-        restore_best_weights=True,
-        huber_delta=1.0,
-    ):
+        solver: Solver = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | Literal["auto", "full"] = "auto",
+        learning_rate: ScheduleName | Schedule | RateFunction = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: RandomState = None,
+        tol: float = 1e-4,
+        verbose: bool | int = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int | float = 10,
+        max_fun: int = 15000,
+        dtype: ComputeDtype = "float32",
+        init: Init = "glorot_uniform",
+        negative_slope: float = 0.01,
+        l1: float = 0.0,
+        dropout: float | Sequence[float] = 0.0,
+        clip_norm: float | None = None,
+        clip_value: float | None = None,
+        monitor: Monitor = "score",
+        restore_best_weights: bool = True,
+        huber_delta: float = 1.0,
+    ) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
@@ -1797,7 +1865,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         )
         self.huber_delta = huber_delta
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> FloatArray:
         """Predict using the multi-layer perceptron model.
 
         Parameters
@@ -1854,7 +1922,9 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Update the model with a single epoch over the given data.
 
         Parameters

@@ -7,11 +7,14 @@ is one neuron per class (one-vs-rest) and the prediction is the class whose
 neuron's pre-activation is largest.
 """
 
+from __future__ import annotations
+
 import warnings
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
@@ -20,6 +23,16 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nnfast import _core, callbacks
+
+if TYPE_CHECKING:
+    from typing import Any, Self
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from nnfast._typing import RandomState
+    from nnfast._typing import fit_context as _fit_context
+else:
+    from sklearn.base import _fit_context
 
 
 class Perceptron(callbacks.CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -77,21 +90,47 @@ class Perceptron(callbacks.CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     ([0, 1, 1, 1], 0)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, list[Any]] = {
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, learning_rate=1.0, max_iter=1000, shuffle=True, random_state=None):
+    # Fitted attributes, for type checkers (see the class docstring).
+    coef_: NDArray[np.float64]
+    intercept_: NDArray[np.float64]
+    classes_: NDArray[Any]
+    errors_: list[int]
+    n_iter_: int
+    n_features_in_: int
+    feature_names_in_: NDArray[np.object_]
+
+    if TYPE_CHECKING:
+        # scikit-learn's methods, as a type checker should see them.
+        def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+
+        def set_params(self, **params: Any) -> Self: ...
+
+        def score(
+            self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        ) -> float: ...
+
+    def __init__(
+        self,
+        *,
+        learning_rate: float = 1.0,
+        max_iter: int = 1000,
+        shuffle: bool = True,
+        random_state: RandomState = None,
+    ) -> None:
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Train the neurons with the perceptron rule.
 
         Parameters
@@ -106,7 +145,8 @@ class Perceptron(callbacks.CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : object
             The trained perceptron.
         """
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C")
+        X, y = cast("tuple[NDArray[np.float64], NDArray[Any]]",
+                    validate_data(self, X, y, dtype=np.float64, order="C"))
         check_classification_targets(y)
         binarizer = LabelBinarizer()
         Y = np.ascontiguousarray(binarizer.fit_transform(y), dtype=np.float64)
@@ -122,7 +162,7 @@ class Perceptron(callbacks.CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         rng_state = _core.seed_state(int(random_state.randint(np.iinfo(np.int32).max)))
         coef = np.zeros((n_neurons, n_features))
         intercept = np.zeros(n_neurons)
-        order = np.arange(n_samples, dtype=np.uintp)
+        order: NDArray[np.uintp] = np.arange(n_samples, dtype=np.uintp)
         self.errors_ = []
         last_coef, last_intercept = coef.copy(), intercept.copy()
         tasks = callbacks.fit_tasks(self, "fit", self.max_iter, X, y, None)
@@ -171,7 +211,7 @@ class Perceptron(callbacks.CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             tasks.finish()
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
         """Each neuron's pre-activation ``w . x + b``.
 
         Parameters
@@ -185,11 +225,11 @@ class Perceptron(callbacks.CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             Positive where a neuron fires; 1-D for two classes.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        scores = X @ self.coef_.T + self.intercept_
+        X = cast("NDArray[np.float64]", validate_data(self, X, dtype=np.float64, reset=False))
+        scores: NDArray[np.float64] = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
         """Class labels: the firing side of the neuron, or the strongest neuron.
 
         Parameters

@@ -1,11 +1,22 @@
 """HiddenLayerTransformer: a network's hidden layer as features in a Pipeline."""
 
+from __future__ import annotations
+
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+
+if TYPE_CHECKING:
+    from typing import Any, Self
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from nnfast._multilayer_perceptron import BaseMultilayerPerceptron
+    from nnfast._typing import FloatArray, MatrixLike
 
 
 class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
@@ -51,16 +62,31 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
     (3, 32)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict[str, list[Any]] = {
         "estimator": [HasMethods(["fit", "hidden_activations"])],
         "layer": [Interval(Integral, None, None, closed="neither")],
     }
 
-    def __init__(self, estimator, layer=-1):
+    # Fitted attributes, for type checkers (see the class docstring).
+    estimator_: BaseMultilayerPerceptron
+    n_features_in_: int
+    feature_names_in_: NDArray[np.object_]
+
+    if TYPE_CHECKING:
+        # scikit-learn's methods, as a type checker should see them.
+        def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+
+        def set_params(self, **params: Any) -> Self: ...
+
+        def fit_transform(
+            self, X: MatrixLike, y: ArrayLike | None = None, **fit_params: Any
+        ) -> FloatArray: ...
+
+    def __init__(self, estimator: BaseMultilayerPerceptron, layer: int = -1) -> None:
         self.estimator = estimator
         self.layer = layer
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X: MatrixLike, y: ArrayLike, **fit_params: Any) -> Self:
         """Fit the network on (X, y).
 
         Parameters
@@ -84,7 +110,7 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
             self.feature_names_in_ = self.estimator_.feature_names_in_
         return self
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> FloatArray:
         """The chosen hidden layer's activations.
 
         Parameters
@@ -100,7 +126,9 @@ class HiddenLayerTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return self.estimator_.hidden_activations(X, layer=self.layer)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(
+        self, input_features: ArrayLike | None = None
+    ) -> NDArray[np.object_]:
         """Names of the output features: ``hidden{layer}_{unit}``.
 
         Parameters

@@ -5,16 +5,28 @@ gradient warnings raised during ``fit`` are built from the functions here;
 ``lr_find`` is public as ``nnfast.lr_find``.
 """
 
+from __future__ import annotations
+
 import copy
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from nnfast.exceptions import ExplodingGradientWarning, VanishingGradientWarning
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from nnfast._multilayer_perceptron import BaseMultilayerPerceptron
+    from nnfast._typing import MatrixLike
 
 __all__ = ["LRFinderResult", "lr_find", "diagnose_gradients", "summary"]
 
@@ -30,7 +42,9 @@ VANISHING_EPOCHS = 3
 _STACKLEVEL = 6
 
 
-def diagnose_gradients(history, issued, final=False):
+def diagnose_gradients(
+    history: dict[str, list[Any]], issued: set[type[Warning]], final: bool = False
+) -> None:
     """Warn about vanishing or exploding gradients from ``history_``'s norms.
 
     Called by ``fit`` after every epoch (sgd, adam). Exploding: the last epoch's
@@ -96,7 +110,7 @@ def diagnose_gradients(history, issued, final=False):
         )
 
 
-def _ratio(first, last):
+def _ratio(first: float, last: float) -> float:
     """first / last as IEEE division gives it (inf or NaN for a zero last)."""
     if last == 0:
         return math.nan if first == 0 or math.isnan(first) else math.copysign(math.inf, first)
@@ -108,7 +122,8 @@ def _ratio(first, last):
 _BOUNDED = {"logistic": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
-def _unit_statistics(activation, values, pre_activation):
+def _unit_statistics(activation: str, values: NDArray[Any],
+                     pre_activation: NDArray[Any]) -> tuple[int | None, int | None]:
     """(dead units, saturated units) of one hidden layer over X's rows."""
     dead = saturated = None
     if activation in ("relu",):
@@ -122,7 +137,7 @@ def _unit_statistics(activation, values, pre_activation):
     return dead, saturated
 
 
-def summary(estimator, X=None):
+def summary(estimator: BaseMultilayerPerceptron, X: MatrixLike | None = None) -> str:
     """A text table of the network's layers (the estimators' ``summary``).
 
     Parameters
@@ -144,7 +159,7 @@ def summary(estimator, X=None):
     hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
     fitted = hasattr(estimator, "coefs_")
     if fitted:
-        units = [estimator.coefs_[0].shape[0]] + [c.shape[1] for c in estimator.coefs_]
+        units: list[Any] = [estimator.coefs_[0].shape[0]] + [c.shape[1] for c in estimator.coefs_]
         activations = estimator._hidden_activations(len(units) - 2) + [estimator.out_activation_]
         dtype = estimator._params.dtype.name
     else:
@@ -190,7 +205,7 @@ def summary(estimator, X=None):
     return "\n".join(lines)
 
 
-def _table(rows):
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     out = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
     out.insert(1, "  ".join("-" * w for w in widths))
@@ -220,13 +235,14 @@ class LRFinderResult:
     nnfast.plot.plot_lr_find : Plots it.
     """
 
-    rates: np.ndarray
-    losses: np.ndarray
+    rates: NDArray[np.floating[Any]]
+    losses: NDArray[np.floating[Any]]
     suggested_rate: float
 
 
-def lr_find(estimator, X, y, *, start_rate=1e-5, end_rate=1.0, n_rates=30, epochs=1,
-            max_samples=None):
+def lr_find(estimator: BaseMultilayerPerceptron, X: MatrixLike, y: ArrayLike, *,
+            start_rate: float = 1e-5, end_rate: float = 1.0, n_rates: int = 30,
+            epochs: int = 1, max_samples: int | None = None) -> LRFinderResult:
     """The learning-rate range test.
 
     For each of ``n_rates`` rates between ``start_rate`` and ``end_rate``
@@ -280,7 +296,8 @@ def lr_find(estimator, X, y, *, start_rate=1e-5, end_rate=1.0, n_rates=30, epoch
     if n_rates < 2 or epochs < 1:
         raise ValueError("lr_find needs n_rates >= 2 and epochs >= 1.")
     if max_samples is not None:
-        X, y = X[:max_samples], y[:max_samples]
+        # ArrayLike admits scalars too; fit rejects those with a clear message.
+        X, y = X[:max_samples], y[:max_samples]  # type: ignore[index]
 
     fixed = dict(max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1,
                  early_stopping=False, verbose=False)
@@ -319,8 +336,8 @@ def lr_find(estimator, X, y, *, start_rate=1e-5, end_rate=1.0, n_rates=30, epoch
 class _ConstantRate:
     """A picklable constant schedule (a lambda would not deepcopy cleanly)."""
 
-    def __init__(self, rate):
+    def __init__(self, rate: float) -> None:
         self.rate = rate
 
-    def __call__(self, epoch):
+    def __call__(self, epoch: int) -> float:
         return self.rate

@@ -39,8 +39,11 @@ Known differences
   functions and compares numbers with strings in others.
 """
 
+from __future__ import annotations
+
 import numbers
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -49,6 +52,18 @@ from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import type_of_target, unique_labels
 
 from nnfast import _metrics as _kernels
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from numpy.typing import ArrayLike, NDArray
+
+    from nnfast._typing import Average, MatrixLike, MultiOutput, Normalize, ZeroDivision
+
+    # A score per label (average=None) or per output (multioutput="raw_values"),
+    # else one number.
+    _Scores = float | NDArray[np.float64]
 
 __all__ = [
     "accuracy_score",
@@ -587,7 +602,13 @@ def _check_pos_label(pos_label):
 # ---------------------------------------------------------------- classification
 
 
-def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None):
+def accuracy_score(
+    y_true: MatrixLike,
+    y_pred: MatrixLike,
+    *,
+    normalize: bool = True,
+    sample_weight: ArrayLike | None = None,
+) -> float:
     """Accuracy: the fraction (or number) of samples whose label is predicted exactly.
 
     In multilabel classification this is the subset accuracy: a sample counts
@@ -638,7 +659,14 @@ def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None):
     return float(n_correct / total)
 
 
-def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normalize=None):
+def confusion_matrix(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    labels: ArrayLike | None = None,
+    sample_weight: ArrayLike | None = None,
+    normalize: Normalize | None = None,
+) -> NDArray[Any]:
     """Confusion matrix: C[i, j] counts samples of true class i predicted as j.
 
     Parameters
@@ -765,17 +793,17 @@ def _confusion_table(T, rows):
 
 
 def precision_recall_fscore_support(
-    y_true,
-    y_pred,
+    y_true: MatrixLike,
+    y_pred: MatrixLike,
     *,
-    beta=1.0,
-    labels=None,
-    pos_label=1,
-    average=None,
-    warn_for=("precision", "recall", "f-score"),
-    sample_weight=None,
-    zero_division="warn",
-):
+    beta: float = 1.0,
+    labels: ArrayLike | None = None,
+    pos_label: int | float | str | None = 1,
+    average: Average | None = None,
+    warn_for: Sequence[str] = ("precision", "recall", "f-score"),
+    sample_weight: ArrayLike | None = None,
+    zero_division: ZeroDivision = "warn",
+) -> tuple[_Scores, _Scores, _Scores, NDArray[Any] | None]:
     """Precision, recall, F-beta score and support, per class or averaged.
 
     Parameters
@@ -834,16 +862,16 @@ def precision_recall_fscore_support(
 
 
 def fbeta_score(
-    y_true,
-    y_pred,
+    y_true: MatrixLike,
+    y_pred: MatrixLike,
     *,
-    beta,
-    labels=None,
-    pos_label=1,
-    average="binary",
-    sample_weight=None,
-    zero_division="warn",
-):
+    beta: float,
+    labels: ArrayLike | None = None,
+    pos_label: int | float | str | None = 1,
+    average: Average | None = "binary",
+    sample_weight: ArrayLike | None = None,
+    zero_division: ZeroDivision = "warn",
+) -> _Scores:
     """F-beta score: the weighted harmonic mean of precision and recall.
 
     Parameters
@@ -886,15 +914,15 @@ def fbeta_score(
 
 
 def f1_score(
-    y_true,
-    y_pred,
+    y_true: MatrixLike,
+    y_pred: MatrixLike,
     *,
-    labels=None,
-    pos_label=1,
-    average="binary",
-    sample_weight=None,
-    zero_division="warn",
-):
+    labels: ArrayLike | None = None,
+    pos_label: int | float | str | None = 1,
+    average: Average | None = "binary",
+    sample_weight: ArrayLike | None = None,
+    zero_division: ZeroDivision = "warn",
+) -> _Scores:
     """F1 score: the harmonic mean of precision and recall.
 
     Parameters
@@ -933,15 +961,15 @@ def f1_score(
 
 
 def precision_score(
-    y_true,
-    y_pred,
+    y_true: MatrixLike,
+    y_pred: MatrixLike,
     *,
-    labels=None,
-    pos_label=1,
-    average="binary",
-    sample_weight=None,
-    zero_division="warn",
-):
+    labels: ArrayLike | None = None,
+    pos_label: int | float | str | None = 1,
+    average: Average | None = "binary",
+    sample_weight: ArrayLike | None = None,
+    zero_division: ZeroDivision = "warn",
+) -> _Scores:
     """Precision: tp / (tp + fp).
 
     Parameters
@@ -981,15 +1009,15 @@ def precision_score(
 
 
 def recall_score(
-    y_true,
-    y_pred,
+    y_true: MatrixLike,
+    y_pred: MatrixLike,
     *,
-    labels=None,
-    pos_label=1,
-    average="binary",
-    sample_weight=None,
-    zero_division="warn",
-):
+    labels: ArrayLike | None = None,
+    pos_label: int | float | str | None = 1,
+    average: Average | None = "binary",
+    sample_weight: ArrayLike | None = None,
+    zero_division: ZeroDivision = "warn",
+) -> _Scores:
     """Recall: tp / (tp + fn).
 
     Parameters
@@ -1029,16 +1057,16 @@ def recall_score(
 
 
 def classification_report(
-    y_true,
-    y_pred,
+    y_true: MatrixLike,
+    y_pred: MatrixLike,
     *,
-    labels=None,
-    target_names=None,
-    sample_weight=None,
-    digits=2,
-    output_dict=False,
-    zero_division="warn",
-):
+    labels: ArrayLike | None = None,
+    target_names: Sequence[str] | None = None,
+    sample_weight: ArrayLike | None = None,
+    digits: int = 2,
+    output_dict: bool = False,
+    zero_division: ZeroDivision = "warn",
+) -> str | dict[str, Any]:
     """Text (or dict) report of precision, recall, F1 and support per class.
 
     Parameters
@@ -1249,7 +1277,13 @@ def _average_outputs(errors, multioutput, dtype):
     return float(np.average(errors, weights=multioutput))
 
 
-def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+def mean_squared_error(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    multioutput: MultiOutput | ArrayLike = "uniform_average",
+) -> _Scores:
     """Mean squared error.
 
     Parameters
@@ -1282,8 +1316,12 @@ def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="unifo
 
 
 def root_mean_squared_error(
-    y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"
-):
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    multioutput: MultiOutput | ArrayLike = "uniform_average",
+) -> _Scores:
     """Root mean squared error: the square root of each output's MSE.
 
     With several outputs the roots are averaged (not the root of the average).
@@ -1322,8 +1360,12 @@ def root_mean_squared_error(
 
 
 def mean_absolute_error(
-    y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"
-):
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    multioutput: MultiOutput | ArrayLike = "uniform_average",
+) -> _Scores:
     """Mean absolute error.
 
     Parameters
@@ -1352,13 +1394,13 @@ def mean_absolute_error(
 
 
 def r2_score(
-    y_true,
-    y_pred,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
     *,
-    sample_weight=None,
-    multioutput="uniform_average",
-    force_finite=True,
-):
+    sample_weight: ArrayLike | None = None,
+    multioutput: MultiOutput | ArrayLike | None = "uniform_average",
+    force_finite: bool = True,
+) -> _Scores:
     """R² (coefficient of determination): 1 - SS_res / SS_tot.
 
     Parameters

@@ -30,11 +30,14 @@ not plain values cannot be saved: a callable ``learning_rate`` (use a
 ``random_state`` (use an int or None).
 """
 
+from __future__ import annotations
+
 import json
 import math
 import numbers
 import os
 import zipfile
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
@@ -43,6 +46,10 @@ from sklearn.utils.validation import check_is_fitted
 from nnfast import schedules
 from nnfast._multilayer_perceptron import _HISTORY_KEYS, MLPClassifier, MLPRegressor
 from nnfast._perceptron import Perceptron
+
+if TYPE_CHECKING:
+    from os import PathLike
+    from typing import Any
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
 
@@ -70,7 +77,7 @@ _Y_TYPES = {"binary", "multiclass", "multilabel-indicator"}
 # ---------------------------------------------------------------- save
 
 
-def save(model, path):
+def save(model: MLPClassifier | MLPRegressor | Perceptron, path: str | PathLike[str]) -> None:
     """Write a fitted model to ``path`` as an ``.npz`` file that loads without pickle.
 
     Parameters
@@ -118,7 +125,7 @@ def save(model, path):
         "estimator": name,
         "params": params,
     }
-    arrays = {}
+    arrays: dict[str, Any] = {}
     if isinstance(model, Perceptron):
         meta["fitted"] = {
             "n_features_in_": int(model.n_features_in_),
@@ -256,7 +263,7 @@ def _encode(value, where):
 # ---------------------------------------------------------------- load
 
 
-def load(path):
+def load(path: str | PathLike[str]) -> MLPClassifier | MLPRegressor | Perceptron:
     """Read a model written by :func:`save`.
 
     The file is read with ``allow_pickle=False`` and checked before the model is

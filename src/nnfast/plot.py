@@ -24,7 +24,10 @@ The estimator functions accept scikit-learn's MLPs too, for what those record:
 ``loss_curve_`` and, with early stopping, ``validation_scores_``.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import is_classifier
@@ -40,6 +43,20 @@ except ImportError as exc:
         "nnfast.plot needs matplotlib, which is not installed. Install nnfast's "
         "plotting extra with: pip install 'nnfast[plot]' (or: pip install matplotlib)"
     ) from exc
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from matplotlib.axes import Axes
+    from numpy.typing import ArrayLike, NDArray
+    from sklearn.base import BaseEstimator
+
+    from nnfast._multilayer_perceptron import BaseMultilayerPerceptron
+    from nnfast._typing import Normalize
+    from nnfast.inspection import LRFinderResult
+
+    # nnfast's MLPs, or scikit-learn's (which record less).
+    _MLP: TypeAlias = BaseMultilayerPerceptron | BaseEstimator
 
 __all__ = [
     "plot_loss_curve",
@@ -58,7 +75,7 @@ _LOG_SCALE_RATIO = 100.0
 _ANNOTATE_MAX_CLASSES = 20
 
 
-def _axes(ax):
+def _axes(ax: Axes | None) -> Axes:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -68,7 +85,7 @@ def _axes(ax):
     return ax
 
 
-def _history(estimator):
+def _history(estimator: _MLP) -> dict[str, NDArray[np.float64]]:
     """The estimator's history_ as arrays; for scikit-learn's MLP, the part of
     it that loss_curve_ and validation_scores_ hold."""
     check_is_fitted(estimator)
@@ -90,7 +107,8 @@ def _history(estimator):
     }
 
 
-def _recorded(history, key, estimator, what):
+def _recorded(history: dict[str, NDArray[np.float64]], key: str, estimator: _MLP,
+              what: str) -> NDArray[np.float64]:
     """history[key] if it holds any finite value, else a ValueError saying why not."""
     values = history.get(key)
     if values is None or values.size == 0 or not np.isfinite(values).any():
@@ -101,29 +119,29 @@ def _recorded(history, key, estimator, what):
     return values
 
 
-def _step_label(estimator):
+def _step_label(estimator: _MLP) -> str:
     return "iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch"
 
 
-def _integer_x(ax):
+def _integer_x(ax: Axes) -> None:
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
 
 
-def _log_scale_if_wide(ax, *arrays):
+def _log_scale_if_wide(ax: Axes, *arrays: ArrayLike) -> None:
     values = np.concatenate([np.ravel(a) for a in arrays])
     values = values[np.isfinite(values)]
     if values.size and values.min() > 0 and values.max() / values.min() > _LOG_SCALE_RATIO:
         ax.set_yscale("log")
 
 
-def _loss_label(estimator):
+def _loss_label(estimator: _MLP) -> str:
     if is_classifier(estimator):
         return "log loss"
     name = getattr(estimator, "loss", None)
     return f"loss ({name.replace('_', ' ')})" if isinstance(name, str) else "loss"
 
 
-def plot_loss_curve(estimator, ax=None, validation=True):
+def plot_loss_curve(estimator: _MLP, ax: Axes | None = None, validation: bool = True) -> Axes:
     """Plot the training loss, and the validation loss, per epoch.
 
     The y axis turns logarithmic when the curves span more than two decades.
@@ -165,7 +183,7 @@ def plot_loss_curve(estimator, ax=None, validation=True):
     return ax
 
 
-def plot_validation_score(estimator, ax=None):
+def plot_validation_score(estimator: _MLP, ax: Axes | None = None) -> Axes:
     """Plot the validation score per epoch and mark the best epoch.
 
     The score is accuracy for a classifier and R² for a regressor, computed
@@ -213,7 +231,7 @@ def plot_validation_score(estimator, ax=None):
     return ax
 
 
-def plot_learning_rate(estimator, ax=None):
+def plot_learning_rate(estimator: _MLP, ax: Axes | None = None) -> Axes:
     """Plot the learning rate of each epoch.
 
     Each epoch's rate is drawn as a flat step, as the optimizer used it. The y
@@ -248,7 +266,7 @@ def plot_learning_rate(estimator, ax=None):
     return ax
 
 
-def plot_gradient_norms(estimator, ax=None, bias=False):
+def plot_gradient_norms(estimator: _MLP, ax: Axes | None = None, bias: bool = False) -> Axes:
     """Plot each layer's gradient norm per epoch, on a log scale.
 
     The picture for vanishing gradients (the first layers' norms orders of
@@ -295,7 +313,7 @@ def plot_gradient_norms(estimator, ax=None, bias=False):
     return ax
 
 
-def plot_weight_histograms(estimator, ax=None, bins=50):
+def plot_weight_histograms(estimator: _MLP, ax: Axes | None = None, bins: int = 50) -> Axes:
     """Plot a histogram of each layer's weights, overlaid.
 
     All layers share the same bins and are drawn as densities, so layers of
@@ -322,7 +340,9 @@ def plot_weight_histograms(estimator, ax=None, bins=50):
     ax = _axes(ax)
     for layer, (weights, matrix) in enumerate(zip(coefs, estimator.coefs_)):
         fan_in, fan_out = matrix.shape
-        ax.hist(weights, bins=edges, density=True, histtype="step", linewidth=1.5,
+        # matplotlib's stubs type bins as a Sequence, which an ndarray is not.
+        ax.hist(weights, bins=edges, density=True, histtype="step",  # type: ignore[arg-type]
+                linewidth=1.5,
                 label=f"layer {layer + 1} ({fan_in}×{fan_out})")
     ax.set_xlabel("weight")
     ax.set_ylabel("density")
@@ -331,7 +351,9 @@ def plot_weight_histograms(estimator, ax=None, bins=50):
     return ax
 
 
-def plot_first_layer_weights(estimator, image_shape, n_units=None, ax=None, colorbar=True):
+def plot_first_layer_weights(estimator: _MLP, image_shape: tuple[int, int],
+                             n_units: int | None = None, ax: Axes | None = None,
+                             colorbar: bool = True) -> Axes:
     """Show each first-layer unit's incoming weights as an image.
 
     The units' images are tiled, row by row in unit order, into one mosaic
@@ -392,8 +414,9 @@ def plot_first_layer_weights(estimator, image_shape, n_units=None, ax=None, colo
     return ax
 
 
-def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=None, ax=None,
-                          colorbar=True):
+def plot_confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None,
+                          normalize: Normalize | None = None, ax: Axes | None = None,
+                          colorbar: bool = True) -> Axes:
     """Plot the confusion matrix as an annotated heatmap.
 
     Rows are true labels, columns predicted labels. Up to 20 classes, each
@@ -450,7 +473,7 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=None, ax=None,
     return ax
 
 
-def plot_lr_find(result, ax=None):
+def plot_lr_find(result: LRFinderResult, ax: Axes | None = None) -> Axes:
     """Plot the loss of a learning-rate range test against the rate.
 
     The x axis is logarithmic. Where training diverged the losses are

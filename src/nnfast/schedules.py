@@ -17,8 +17,16 @@ behaviours to adam as well.
 The rate used in each epoch is recorded in ``history_["learning_rate"]``.
 """
 
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from nnfast._typing import RateFunction
 
 __all__ = [
     "TrainingState",
@@ -55,7 +63,7 @@ class TrainingState:
     epoch: int
     samples_seen: int
     max_iter: int
-    history: dict = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)
 
 
 class Schedule:
@@ -79,7 +87,7 @@ class Schedule:
     0.0125
     """
 
-    def rate(self, base_rate, state):
+    def rate(self, base_rate: float, state: TrainingState) -> float:
         """The learning rate of the epoch about to run.
 
         Parameters
@@ -97,14 +105,14 @@ class Schedule:
         """
         raise NotImplementedError
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({args})"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and vars(self) == vars(other)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
 
 
@@ -118,7 +126,7 @@ class Constant(Schedule):
     0.01
     """
 
-    def rate(self, base_rate, state):
+    def rate(self, base_rate: float, state: TrainingState) -> float:
         return base_rate
 
 
@@ -134,10 +142,10 @@ class InvScaling(Schedule):
         The exponent.
     """
 
-    def __init__(self, power_t=0.5):
+    def __init__(self, power_t: float = 0.5) -> None:
         self.power_t = power_t
 
-    def rate(self, base_rate, state):
+    def rate(self, base_rate: float, state: TrainingState) -> float:
         if state.epoch == 0:
             return base_rate
         return base_rate / (state.samples_seen + 1) ** self.power_t
@@ -160,11 +168,11 @@ class Step(Schedule):
     [1.0, 1.0, 0.5, 0.5, 0.25]
     """
 
-    def __init__(self, step_size=10, gamma=0.5):
+    def __init__(self, step_size: int = 10, gamma: float = 0.5) -> None:
         self.step_size = step_size
         self.gamma = gamma
 
-    def rate(self, base_rate, state):
+    def rate(self, base_rate: float, state: TrainingState) -> float:
         return base_rate * self.gamma ** (state.epoch // self.step_size)
 
 
@@ -177,10 +185,10 @@ class Exponential(Schedule):
         The factor per epoch.
     """
 
-    def __init__(self, gamma=0.95):
+    def __init__(self, gamma: float = 0.95) -> None:
         self.gamma = gamma
 
-    def rate(self, base_rate, state):
+    def rate(self, base_rate: float, state: TrainingState) -> float:
         return base_rate * self.gamma**state.epoch
 
 
@@ -207,12 +215,12 @@ class Cosine(Schedule):
     >>> clf = MLPClassifier(learning_rate=Cosine(warmup=5, eta_min=1e-5))
     """
 
-    def __init__(self, t_max=None, eta_min=0.0, warmup=0):
+    def __init__(self, t_max: int | None = None, eta_min: float = 0.0, warmup: int = 0) -> None:
         self.t_max = t_max
         self.eta_min = eta_min
         self.warmup = warmup
 
-    def rate(self, base_rate, state):
+    def rate(self, base_rate: float, state: TrainingState) -> float:
         if state.epoch < self.warmup:
             return base_rate * (state.epoch + 1) / self.warmup
         t_max = self.t_max if self.t_max is not None else state.max_iter
@@ -242,14 +250,21 @@ class ReduceOnPlateau(Schedule):
         training loss when the fit has no validation data).
     """
 
-    def __init__(self, factor=0.2, patience=5, threshold=1e-4, min_rate=1e-6, monitor="loss"):
+    def __init__(
+        self,
+        factor: float = 0.2,
+        patience: int = 5,
+        threshold: float = 1e-4,
+        min_rate: float = 1e-6,
+        monitor: Literal["loss", "val_loss"] = "loss",
+    ) -> None:
         self.factor = factor
         self.patience = patience
         self.threshold = threshold
         self.min_rate = min_rate
         self.monitor = monitor
 
-    def rate(self, base_rate, state):
+    def rate(self, base_rate: float, state: TrainingState) -> float:
         values = state.history.get(self.monitor) or []
         if all(math.isnan(v) for v in values):  # history_ holds NaN without validation data
             values = state.history.get("loss", [])
@@ -276,10 +291,10 @@ class FromCallable(Schedule):
         ``function(epoch) -> rate``, epoch counting from 0.
     """
 
-    def __init__(self, function):
+    def __init__(self, function: RateFunction) -> None:
         self.function = function
 
-    def rate(self, base_rate, state):
+    def rate(self, base_rate: float, state: TrainingState) -> float:
         return float(self.function(state.epoch))
 
 
