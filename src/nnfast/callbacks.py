@@ -47,7 +47,7 @@ __all__ = ["ModelCheckpoint", "HAS_CALLBACK_API"]
 HAS_CALLBACK_API = CallbackSupportMixin is not None
 
 if not HAS_CALLBACK_API:  # scikit-learn < 1.9: nothing to support
-    class CallbackSupportMixin:
+    class CallbackSupportMixin:  # type: ignore[no-redef]
         """Stands in for scikit-learn's mixin where it does not exist (< 1.9)."""
 
 
