@@ -267,7 +267,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         # A copy: object.__getstate__ returns the instance's own __dict__.
         state = dict(super().__getstate__())
         # coefs_/intercepts_ are views into _params; pickle the block once.
-        for key in ("coefs_", "intercepts_", "_views", "_predict_nets", "_train_net"):
+        for key in ("coefs_", "intercepts_", "_views", "_predict_nets", "_train_net",
+                    "_lent_train_nets"):
             state.pop(key, None)
         return state
 

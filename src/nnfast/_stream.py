@@ -14,11 +14,16 @@ else it returns None and the caller takes the full path, which gives every
 error and warning it always gave: the cheap path never raises its own.
 
 ``training_network`` keeps the C network partial_fit trains with (its buffers
-and its sleeping helper threads) between calls: building one and joining its
-threads took ~0.6 ms a call, twenty times the chunk's compute.
+and its sleeping helper threads) between calls: building one per call and
+joining its helper thread at the end was two thirds of a call's time (py-spy
+over 3000 calls of 100 rows, 2 threads).
+
+``python -m nnfast.bench --workloads streaming`` measures the calls, and their
+overhead beyond the C epoch (nnfast._streaming_workload).
 """
 
 import functools
+import threading
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -134,18 +139,22 @@ def with_cheap_path(partial_fit):
     The full path is `partial_fit` inside scikit-learn's _fit_context, as any
     scikit-learn estimator's (on a fitted model it validates no parameter;
     it manages the callbacks' teardown). The cheap path trains on the chunk
-    checked_batch returns: the same epoch, without ~11 us of that wrapper.
+    checked_batch returns: the same epoch, without that wrapper (11 us of
+    CPU a call, timed on an estimator with a no-op partial_fit).
     """
     full = _fit_context(prefer_skip_nested_validation=True)(partial_fit)
 
     @functools.wraps(partial_fit)
     def cheap_or_full(model, X, y, sample_weight=None, *args, **kwargs):
-        if not args and known_classes(model, kwargs):
-            batch = checked_batch(model, X, y, sample_weight)
-            if batch is not None:
-                model._fit_stochastic(*batch, incremental=True, validation_data=None)
-                return model._check_finite_weights()
-        return full(model, X, y, sample_weight, *args, **kwargs)
+        try:
+            if not args and known_classes(model, kwargs):
+                batch = checked_batch(model, X, y, sample_weight)
+                if batch is not None:
+                    model._fit_stochastic(*batch, incremental=True, validation_data=None)
+                    return model._check_finite_weights()
+            return full(model, X, y, sample_weight, *args, **kwargs)
+        finally:
+            _give_back_network(model)
 
     return cheap_or_full
 
@@ -195,13 +204,23 @@ def checked_batch(model, X, y, sample_weight):
 
 def training_network(model, capacity):
     """The C network partial_fit trains with, for at least `capacity` rows:
-    the one kept from the last call when the network it was built for is
-    still the model's (a larger capacity does not change the results)."""
+    the one kept from an earlier call when it was built for the model's
+    network as it is now (a larger capacity does not change the results),
+    else a new one. It is lent to this call until the call returns (see
+    with_cheap_path): a call on the same model from another thread meanwhile
+    builds its own, since two epochs must never share the C buffers."""
     key = (tuple(model._layer_units()), model._params.dtype, _settings(model),
            model.out_activation_)
-    kept = model.__dict__.get("_train_net")
-    if kept is not None and kept[0] == key and kept[1].capacity >= capacity:
-        return kept[1]
-    net = model._network(capacity, training=True)
-    model._train_net = (key, net)
-    return net
+    kept = model.__dict__.pop("_train_net", None)  # one step under the GIL
+    if kept is None or kept[0] != key or kept[1].capacity < capacity:
+        kept = (key, model._network(capacity, training=True))
+    model.__dict__.setdefault("_lent_train_nets", {})[threading.get_ident()] = kept
+    return kept[1]
+
+
+def _give_back_network(model):
+    """Keep the network this thread's call trained with for the next call."""
+    lent = model.__dict__.get("_lent_train_nets")
+    kept = lent.pop(threading.get_ident(), None) if lent else None
+    if kept is not None:
+        model._train_net = kept

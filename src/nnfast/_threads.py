@@ -70,8 +70,9 @@ def single_threaded_blas():
     Fits running concurrently in several threads share one limit: the first to
     enter sets it, the last to leave restores what was there before. The
     libraries' controllers are called directly, not through threadpoolctl's
-    limit(), which reads every library's full description each time: 17 us
-    against 5, paid by every partial_fit call.
+    limit(), which also reads every library's full description: every
+    partial_fit call enters this block (15.8 us of CPU against 12.9 here, two
+    OpenBLAS libraries, timed in a loop of enter and leave).
     """
     global _active, _restore, _outer_limit
     with _lock:
