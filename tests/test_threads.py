@@ -409,6 +409,28 @@ def test_a_fit_in_a_worker_thread_limits_blas_after_the_main_thread_set_a_limit(
         assert blas_limits() == before
 
 
+def test_single_threaded_blas_through_threadpoolctls_methods(monkeypatch):
+    # the way of a library whose own functions threadpoolctl does not resolve
+    limits = [_threads._Limit(lib) for lib in _threads._blas().lib_controllers]
+    for limit in limits:
+        limit.claimed = True
+    monkeypatch.setattr(_threads, "_limits", lambda: limits)
+    inside = []
+
+    def fit():
+        with _threads.single_threaded_blas():
+            inside.append(blas_limits())
+
+    with threadpool_limits(limits=2, user_api="blas"):  # this thread sets a limit first
+        before = blas_limits()
+        fit()
+        worker = threading.Thread(target=fit)
+        worker.start()
+        worker.join()
+        assert set(inside[0]) == set(inside[1]) == {1}
+        assert blas_limits() == before
+
+
 @pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
 def test_fit_restores_the_blas_limit_also_when_it_fails(Estimator):
     rng = np.random.default_rng(0)
