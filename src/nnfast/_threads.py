@@ -13,7 +13,6 @@ environment variable ``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS``, or
 fit on one core, as it does for scikit-learn.
 """
 
-import contextlib
 import functools
 import threading
 
@@ -38,7 +37,7 @@ class _Limit:
     thread (see _release_blas_control) that single_threaded_blas would have to
     clear around every change, and partial_fit enters it on every call:
     entering and leaving it took 15.8 us of CPU through threadpoolctl's
-    limit(), 12.9 through its methods and 5.7 this way (two OpenBLAS
+    limit(), 12.9 through its methods and 4.9 this way (two OpenBLAS
     libraries, a loop of 5000).
     Every other library, or a threadpoolctl that does not resolve the
     functions, goes through threadpoolctl's methods.
@@ -115,26 +114,29 @@ def _set_all(limits):
         _release_blas_control()
 
 
-@contextlib.contextmanager
-def single_threaded_blas():
-    """BLAS on one thread while the block runs.
+class single_threaded_blas:
+    """BLAS on one thread while the block (``with single_threaded_blas():``) runs.
 
     Fits running concurrently in several threads share one limit: the first to
     enter sets it, the last to leave restores what was there before. Every
     partial_fit call enters this block, so it touches only the libraries not
-    at one thread already, through _Limit.
+    at one thread already, through _Limit, and is a class rather than a
+    generator-based context manager.
     """
-    global _active, _restore, _outer_limit
-    with _lock:
-        if _active == 0:
-            values = [(limit, limit.get()) for limit in _limits()]
-            _outer_limit = min((n for _, n in values), default=usable_cpus())
-            _restore = [(limit, n) for limit, n in values if n != 1]
-            _set_all([(limit, 1) for limit, _ in _restore])
-        _active += 1
-    try:
-        yield
-    finally:
+
+    def __enter__(self):
+        global _active, _restore, _outer_limit
+        with _lock:
+            if _active == 0:
+                values = [(limit, limit.get()) for limit in _limits()]
+                _outer_limit = min((n for _, n in values), default=usable_cpus())
+                _restore = [(limit, n) for limit, n in values if n != 1]
+                _set_all([(limit, 1) for limit, _ in _restore])
+            _active += 1
+        return self
+
+    def __exit__(self, *exc_info):
+        global _active, _restore
         with _lock:
             _active -= 1
             if _active == 0:
