@@ -274,6 +274,7 @@ def test_the_team_is_kept_between_epochs_and_stopped_with_the_network():
                         0.01, n_threads=n_threads)
 
     epoch(1)
+    gc.collect()  # models freed by it meanwhile (kept networks) would stop their helpers
     before = os_threads()
     epoch(3)
     assert os_threads() == before + 2, "an epoch of 3 parts should leave 2 helpers"
@@ -405,6 +406,28 @@ def test_a_fit_in_a_worker_thread_limits_blas_after_the_main_thread_set_a_limit(
         worker.start()
         worker.join()
         assert set(inside[0]) == {1}, "BLAS kept its threads in a fit in a worker thread"
+        assert blas_limits() == before
+
+
+def test_single_threaded_blas_through_threadpoolctls_methods(monkeypatch):
+    # the way of a library whose own functions threadpoolctl does not resolve
+    limits = [_threads._Limit(lib) for lib in _threads._blas().lib_controllers]
+    for limit in limits:
+        limit.claimed = True
+    monkeypatch.setattr(_threads, "_limits", lambda: limits)
+    inside = []
+
+    def fit():
+        with _threads.single_threaded_blas():
+            inside.append(blas_limits())
+
+    with threadpool_limits(limits=2, user_api="blas"):  # this thread sets a limit first
+        before = blas_limits()
+        fit()
+        worker = threading.Thread(target=fit)
+        worker.start()
+        worker.join()
+        assert set(inside[0]) == set(inside[1]) == {1}
         assert blas_limits() == before
 
 

@@ -45,7 +45,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from nnfast import _core, _threads, callbacks, metrics
+from nnfast import _core, _stream, _threads, callbacks, metrics
 from nnfast.inspection import diagnose_gradients
 from nnfast.inspection import summary as _summary
 from nnfast.schedules import NAMED as _NAMED_SCHEDULES
@@ -334,7 +334,8 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
         # A copy: object.__getstate__ returns the instance's own __dict__.
         state = dict(super().__getstate__())
         # coefs_/intercepts_ are views into _params; pickle the block once.
-        for key in ("coefs_", "intercepts_", "_views", "_predict_nets"):
+        for key in ("coefs_", "intercepts_", "_views", "_predict_nets", "_train_net",
+                    "_lent_train_nets"):
             state.pop(key, None)
         return state
 
@@ -662,14 +663,18 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
                 self._fit_lbfgs(X, y, sample_weight, tasks)
         finally:
             self.__dict__.pop("_unfinished_fit", None)
+        self._check_finite_weights()
+        _stream.remember(self)
+        if tasks is not None:
+            tasks.finish()
+        return self
 
+    def _check_finite_weights(self):
         if not np.isfinite(self._packed_params()).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed."
             )
-        if tasks is not None:
-            tasks.finish()
         return self
 
     def _callback_labels(self, y):
@@ -902,7 +907,8 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
-        net = self._network(batch_size, training=True)
+        net = (_stream.training_network(self, batch_size) if incremental
+               else self._network(batch_size, training=True))
         grad_norms = np.zeros(2 * len(self.coefs_))
         issued_warnings = set()
         # The C core refuses a non-finite gradient, but a finite step can still
@@ -1655,7 +1661,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return self._score_with_function(X, y, sample_weight, accuracy_score)
 
     @available_if(lambda est: est._check_solver())
-    @_fit_context(prefer_skip_nested_validation=True)
+    @_stream.with_cheap_path
     def partial_fit(
         self,
         X: MatrixLike,
@@ -1921,7 +1927,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         return Y_val, y_val
 
     @available_if(lambda est: est._check_solver())
-    @_fit_context(prefer_skip_nested_validation=True)
+    @_stream.with_cheap_path
     def partial_fit(
         self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> Self:

@@ -18,6 +18,11 @@ on one batch that pays one-off costs and half a second of untimed full fits
 * predict: all the workload's rows (60000 for mnist_like; smallest of
   ``--repeat``) and one row (the median of ``--predict-calls`` calls).
 
+The "streaming" workload is not a fit: partial_fit calls on chunks (100 rows
+of an in-memory array; 100-1000 rows of a float64 memory-mapped file), each
+loop the best of ``--repeat``, and the overhead of a partial_fit call beyond
+its C epoch (see nnfast._streaming_workload). Its table follows the others.
+
 The machine's GEMM rate is that of a 2048 x 2048 x 2048 sgemm through
 ``scipy.linalg.blas`` -- the BLAS nnfast calls -- measured in the same run: the
 best of five before the first workload and again after each one, and the best
@@ -43,6 +48,7 @@ import warnings
 
 import numpy as np
 
+from nnfast import _streaming_workload
 from nnfast._core import usable_cpus
 from nnfast._workloads import (
     ALPHA,
@@ -69,6 +75,8 @@ SETTLE_SECONDS = 0.5
 # nnfast's -- and spared the long ones. Every contender is timed warm.
 WARMUP_SECONDS = 0.5
 LIBRARIES = ("nnfast", "sklearn", "torch")
+# Not a fit of DESIGN.md's table: partial_fit over chunks (nnfast._streaming_workload).
+STREAMING = "streaming"
 
 
 def n_cpus():
@@ -463,7 +471,7 @@ def _names(known):
 
 def add_arguments(parser):
     """The options of the benchmark, on `parser` (shared with `nnfast bench`)."""
-    workload_names = [w.name for w in WORKLOADS]
+    workload_names = [w.name for w in WORKLOADS] + [STREAMING]
     parser.add_argument("--workloads", type=_names(workload_names), default=workload_names,
                         metavar="NAMES",
                         help=f"comma-separated workloads (default: all: "
@@ -515,6 +523,7 @@ def run(args, out=sys.stdout, err=sys.stderr):
 
     rates = [gemm()]
     results = []
+    streaming = run_streaming(args, scale, progress) if STREAMING in args.workloads else None
     for w in chosen:
         for c in competitors:
             r = measure(w, c, args.repeat, args.predict_calls)
@@ -542,12 +551,26 @@ def run(args, out=sys.stdout, err=sys.stderr):
 
         machine["torch_threads"] = torch.get_num_threads()
     print(report(machine, results), file=out)
+    if streaming is not None:
+        print("\n" + _streaming_workload.report(streaming), file=out)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": machine, "results": results,
-                       "speedups": speedups(results)}, f, indent=2)
+                       "speedups": speedups(results), "streaming": streaming}, f, indent=2)
         print(f"\nraw numbers written to {args.json}", file=out)
     return 0
+
+
+def run_streaming(args, scale, progress):
+    """The streaming workload's numbers (partial_fit over chunks), measured
+    before the fits; its library-contenders among --contenders (no PyTorch)."""
+    time.sleep(SETTLE_SECONDS)
+    results = _streaming_workload.measure(repeat=args.repeat, libraries=args.contenders,
+                                          scale=scale)
+    chunks = results["chunks"]
+    progress(f"{STREAMING:<15} " + ", ".join(f"{name} {seconds:.3f} s"
+                                             for name, seconds in chunks.items()))
+    return results
 
 
 def main(argv=None):

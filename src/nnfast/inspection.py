@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import _fit_context, clone
 from sklearn.utils.validation import check_is_fitted
 
 from nnfast.exceptions import ExplodingGradientWarning, VanishingGradientWarning
@@ -37,9 +38,23 @@ EXPLODING_NORM = 1e4
 # VANISHING_EPOCHS epochs in a row, is "vanishing".
 VANISHING_RATIO = 1e-3
 VANISHING_EPOCHS = 3
-# The warnings point at the user's call: diagnose_gradients <- _fit_stochastic
-# <- _fit <- fit/partial_fit <- scikit-learn's _fit_context wrapper <- caller.
-_STACKLEVEL = 6
+# The code of scikit-learn's _fit_context wrapper (one for every decorated method).
+_FIT_WRAPPER_CODE = _fit_context(prefer_skip_nested_validation=True)(lambda self: self).__code__
+
+
+def _caller_stacklevel():
+    """The stacklevel for diagnose_gradients' warnings that points at the
+    user's call: the first frame out of nnfast's private modules (the
+    estimators' training code) and scikit-learn's fit wrapper. Counted, not
+    fixed: fit and partial_fit's full and cheap paths have different depths."""
+    frame, level = sys._getframe(2), 2  # diagnose_gradients' caller
+    while frame.f_back is not None:
+        module = frame.f_globals.get("__name__", "")
+        internal = module.startswith("nnfast._") and not module.startswith("nnfast.__")
+        if not internal and frame.f_code is not _FIT_WRAPPER_CODE:
+            break
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def diagnose_gradients(
@@ -89,7 +104,7 @@ def diagnose_gradients(
                 "set clip_norm (e.g. clip_norm=1.0), scale the inputs and targets "
                 "(StandardScaler), or use a smaller init.",
                 ExplodingGradientWarning,
-                stacklevel=_STACKLEVEL,
+                stacklevel=_caller_stacklevel(),
             )
     if VanishingGradientWarning in issued or len(last) < 3:
         return
@@ -106,7 +121,7 @@ def diagnose_gradients(
             "'leaky_relu', 'gelu') with init='he_normal', fewer layers, or a larger "
             "learning_rate_init.",
             VanishingGradientWarning,
-            stacklevel=_STACKLEVEL,
+            stacklevel=_caller_stacklevel(),
         )
 
 
