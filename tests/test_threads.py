@@ -227,7 +227,11 @@ def test_an_oversubscribed_process_does_every_part_on_the_calling_thread(units):
     if units is BIG_UNITS and _core.usable_cpus() >= 2:
         assert helper > 0.2 * own, "the helper did not share the minibatches"
     alone, helper, own = run(_core.usable_cpus())
-    assert helper < 0.02 * own, f"the helper ran {helper} ns against this thread's {own} ns"
+    # A helper that takes parts runs about as long as this thread (> 0.2 above);
+    # one that takes none still wakes at each epoch's start and end, which on a
+    # loaded machine (context switches of tens of us) reached 2.4% of 40 small
+    # epochs: 10% separates the two with room on either side.
+    assert helper < 0.1 * own, f"the helper ran {helper} ns against this thread's {own} ns"
     for a, b, what in zip(shared, alone, ["params", "velocity", "generator"]):
         assert_array_equal(a, b, err_msg=f"{what} differ when one thread does every part")
 
