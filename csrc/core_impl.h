@@ -13,9 +13,10 @@
  * minibatch. On x86-64 with glibc they are compiled three times (baseline SSE2,
  * x86-64-v3 = AVX2+FMA, x86-64-v4 = AVX-512) and the dynamic loader picks the
  * copy for the CPU it runs on, so wheels stay portable. The build defines
- * NNFAST_HAVE_TARGET_CLONES only where a test program with those clones compiles
- * and links (CMakeLists.txt): not on musl or macOS (no ifunc), not on aarch64,
- * not in a -march=native build (NNFAST_NATIVE). Elsewhere there is one copy. */
+ * NNFAST_HAVE_TARGET_CLONES only for GCC where a test program with those clones
+ * compiles and links (CMakeLists.txt): not on musl or macOS (no ifunc), not on
+ * aarch64, not with clang, not in a -march=native build (NNFAST_NATIVE).
+ * Elsewhere there is one copy. */
 #ifndef NNF_HOT
 #if defined(NNFAST_HAVE_TARGET_CLONES) && !defined(NNFAST_NATIVE)
 #define NNF_HOT __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))

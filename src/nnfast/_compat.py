@@ -4,6 +4,12 @@ nnfast is written against the newest releases; this module gives the older ones
 (down to the floors in pyproject.toml, which CI installs exactly) the same
 calls. Each shim names the release from which it can go: when the floor in
 pyproject.toml reaches it, delete the shim and import from the library again.
+
+Needing no shim at the present floors (and needing one below them):
+sklearn.utils.validation.validate_data and _check_sample_weight's
+ensure_non_negative (scikit-learn 1.6); the OptimizeResult that
+scipy.optimize.minimize hands an `intermediate_result` callback for L-BFGS-B
+(SciPy 1.11; SciPy 1.10 passes a bare array).
 """
 
 import sklearn
