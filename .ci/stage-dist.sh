@@ -112,8 +112,8 @@ for py in cp311 cp312 cp313; do
     expected+="$py-$plat"$'\n'
   done
 done
-got=$({ "$tools/cibuildwheel" --print-build-identifiers --platform linux
-        "$tools/cibuildwheel" --print-build-identifiers --platform macos; } | sort)
+got=$({ "$tools/python" -m cibuildwheel --print-build-identifiers --platform linux
+        "$tools/python" -m cibuildwheel --print-build-identifiers --platform macos; } | sort)
 echo "$got"
 if [ "$got" != "$(printf '%s' "$expected" | sort)" ]; then
   echo "cibuildwheel builds differ from the expected list:" >&2

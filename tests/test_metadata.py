@@ -45,10 +45,13 @@ def test_licence_ships_with_the_distribution():
     assert "Redistribution and use in source and binary forms" in licence[0].read_text()
 
 
-def test_declared_python_floor_is_what_runs_the_suite_at_least():
-    floor = PYPROJECT["project"]["requires-python"]
-    assert floor == ">=3.11"
-    assert importlib.metadata.metadata("nnfast")["Requires-Python"] == floor
+def test_declared_floors_reach_the_installed_metadata():
+    meta = importlib.metadata.metadata("nnfast")
+    assert meta["Requires-Python"] == PYPROJECT["project"]["requires-python"]
+    requires = [r for r in meta.get_all("Requires-Dist") if "extra ==" not in r]
+    assert sorted(r.replace(" ", "") for r in requires) == sorted(
+        r.split("#")[0].replace(" ", "") for r in PYPROJECT["project"]["dependencies"]
+    )
 
 
 @pytest.mark.parametrize(
