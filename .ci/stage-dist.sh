@@ -53,9 +53,15 @@ step "sdist into a fresh venv, whole test suite against the install"
 # From $work, with the repo's tests by path: the repo's src/ is not importable
 # there, so the tests can only import the installed nnfast.
 (cd "$work" && "$work/sdist-venv/bin/python" - <<'PY'
+import importlib.metadata as md
+import platform
+
 import nnfast
+
 assert "site-packages" in nnfast.__file__, nnfast.__file__
-print("testing", nnfast.__version__, "from", nnfast.__file__)
+print("testing", nnfast.__version__, "from", nnfast.__file__, "on Python", platform.python_version())
+for name in ("numpy", "scipy", "scikit-learn", "threadpoolctl"):
+    print(f"  {name:15s} {md.version(name)}")
 PY
 )
 (cd "$work" && "$work/sdist-venv/bin/python" -m pytest "$root/tests" -q -p no:cacheprovider)
