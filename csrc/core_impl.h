@@ -10,12 +10,15 @@
 #include "event.h"
 
 /* NNF_HOT marks the flat loops that run over every parameter or activation of a
- * minibatch. On x86-64 with GCC or Clang they are compiled three times (baseline
- * SSE2, x86-64-v3 = AVX2+FMA, x86-64-v4 = AVX-512) and the dynamic loader picks
- * the copy for the CPU it runs on, so wheels stay portable. A -march=native build
- * (NNFAST_NATIVE) or another platform gets one copy. */
+ * minibatch. On x86-64 with glibc they are compiled three times (baseline SSE2,
+ * x86-64-v3 = AVX2+FMA, x86-64-v4 = AVX-512) and the dynamic loader picks the
+ * copy for the CPU it runs on, so wheels stay portable. The build defines
+ * NNFAST_HAVE_TARGET_CLONES only for GCC where a test program with those clones
+ * compiles and links (CMakeLists.txt): not on musl or macOS (no ifunc), not on
+ * aarch64, not with clang, not in a -march=native build (NNFAST_NATIVE).
+ * Elsewhere there is one copy. */
 #ifndef NNF_HOT
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(NNFAST_NATIVE)
+#if defined(NNFAST_HAVE_TARGET_CLONES) && !defined(NNFAST_NATIVE)
 #define NNF_HOT __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
 #else
 #define NNF_HOT

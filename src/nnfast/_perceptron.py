@@ -225,7 +225,11 @@ class Perceptron(callbacks.CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             Positive where a neuron fires; 1-D for two classes.
         """
         check_is_fitted(self)
-        X = cast("NDArray[np.float64]", validate_data(self, X, dtype=np.float64, reset=False))
+        # C order: NumPy 2.2 (not 2.4) multiplies a strided X without BLAS, summing
+        # in another order than for the contiguous copy; scores must not depend on
+        # the layout.
+        X = cast("NDArray[np.float64]",
+                 validate_data(self, X, dtype=np.float64, order="C", reset=False))
         scores: NDArray[np.float64] = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 

@@ -48,10 +48,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.utils import check_array, check_consistent_length, column_or_1d
-from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils.multiclass import type_of_target
 
 from nnfast import _metrics as _kernels
+from nnfast._compat import column_or_1d, unique_labels
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
