@@ -2,9 +2,9 @@
 # CI stage: build the documentation from this checkout and fail on any warning.
 #   bash .ci/stage-docs.sh "$work"      (run from the repository root)
 # A new venv under $work gets nnfast with its docs extra (sphinx, pydata-sphinx-theme,
-# numpydoc, sphinx-gallery, matplotlib, and what examples 17 and 18 run: rich, onnx); Sphinx then builds the HTML with -W (every
-# warning is an error), --keep-going (report them all) and -n (every cross-reference
-# must resolve; the intersphinx inventories are in docs/_intersphinx, no network).
+# numpydoc, sphinx-gallery, matplotlib, and what examples 17 and 18 run: rich,
+# onnx); Sphinx then builds the HTML with -W (every warning is an error),
+# --keep-going (report them all) and -n (every cross-reference must resolve; the intersphinx inventories are in docs/_intersphinx, no network).
 # The gallery runs every example in its quick mode (NNFAST_DOCS_QUICK=1) to save
 # time; the published figures come from a full build (without it). The HTML lands
 # in $work/docs-html; the build's generated sources (docs/auto_examples,
