@@ -4,7 +4,8 @@
 # A new venv under $work gets nnfast with its docs extra (sphinx, pydata-sphinx-theme,
 # numpydoc, sphinx-gallery, matplotlib, and what examples 17 and 18 run: rich,
 # onnx); Sphinx then builds the HTML with -W (every warning is an error),
-# --keep-going (report them all) and -n (every cross-reference must resolve; the intersphinx inventories are in docs/_intersphinx, no network).
+# --keep-going (report them all) and -n (every cross-reference must resolve;
+# the intersphinx inventories are in docs/_intersphinx, no network).
 # The gallery runs every example in its quick mode (NNFAST_DOCS_QUICK=1) to save
 # time; the published figures come from a full build (without it). The HTML lands
 # in $work/docs-html; the build's generated sources (docs/auto_examples,
