@@ -82,6 +82,9 @@ numpydoc_xref_aliases = {
     "estimator": "sklearn.base.BaseEstimator",
     "MLPClassifier": "nnfast.MLPClassifier",
     "MLPRegressor": "nnfast.MLPRegressor",
+    "Perceptron": "nnfast.Perceptron",
+    "HiddenLayerTransformer": "nnfast.HiddenLayerTransformer",
+    "dtype": "numpy.dtype",
     "Schedule": "nnfast.schedules.Schedule",
     "NotFittedError": "sklearn.exceptions.NotFittedError",
     "RandomState": "numpy.random.RandomState",
@@ -108,7 +111,9 @@ numpydoc_xref_ignore = {"of", "shape", "or", "default", "optional", "n_samples",
                         "height", "lists", "objects", "returns", "X_val", "y_val",
                         "sample_weight_val", "hidden_layer_sizes", "n_features_new",
                         # a namedtuple of forward()'s, its fields described where used
-                        "LayerOutput"}
+                        "LayerOutput",
+                        # onnx publishes no Sphinx inventory
+                        "onnx.ModelProto"}
 
 # Only what nnfast defines is documented here: the methods scikit-learn adds to
 # every estimator (score, set_output, the metadata-routing set_*_request, ...) are

@@ -28,6 +28,7 @@ WRITTEN = {
     ("numpy", "NumPy", "stable"): [
         ("numpy", "py:module", "reference/index.html#module-numpy"),
         ("numpy.ndarray", "py:class", "reference/generated/numpy.ndarray.html#numpy.ndarray"),
+        ("numpy.dtype", "py:class", "reference/generated/numpy.dtype.html#numpy.dtype"),
         ("numpy.nan", "py:data", "reference/constants.html#numpy.nan"),
         ("numpy.float32", "py:attribute", "reference/arrays.scalars.html#numpy.float32"),
         ("numpy.float64", "py:attribute", "reference/arrays.scalars.html#numpy.float64"),
