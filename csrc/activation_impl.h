@@ -112,8 +112,9 @@ NNF_HOT int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL 
         break;
     case NNF_GELU:
         for (size_t i = 0; i < n; i++) {
-            REAL cdf = (REAL)0.5 * (1 + R_ERF(z[i] * (REAL)NNF_SQRT1_2));
-            REAL pdf = (REAL)NNF_INV_SQRT_2PI * R_EXP((REAL)-0.5 * z[i] * z[i]);
+            /* exp(-u^2) = exp(-z^2 / 2) serves erf's tail and the pdf */
+            REAL e, cdf = (REAL)0.5 * (1 + R_ERF_EXP(z[i] * (REAL)NNF_SQRT1_2, &e));
+            REAL pdf = (REAL)NNF_INV_SQRT_2PI * e;
             delta[i] *= cdf + z[i] * pdf;
         }
         break;

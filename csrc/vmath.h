@@ -169,10 +169,11 @@ static inline float nnf__logf(float u, float c)
     uint32_t t = nnf__bitsf(u) + (0x3f800000u - 0x3f3504f3u);
     float k = (float)(int32_t)(t >> 23) - 127.0f;
     float f = nnf__fromf((t & 0x007fffffu) + 0x3f3504f3u) - 1.0f;
-    float s = f / (2.0f + f);
+    float t2 = 2.0f + f, inv = 1.0f / (t2 * u); /* one division for s and c / u */
+    float s = f * (u * inv);
     float z = s * s;
     float lp = f - s * (f - z * nnf__log_qf(z));
-    return k * NNF__LN2_HIF + (lp + (k * NNF__LN2_LOF + c / u));
+    return k * NNF__LN2_HIF + (lp + (k * NNF__LN2_LOF + c * (t2 * inv)));
 }
 
 static inline double nnf__log(double u, double c)
@@ -182,10 +183,11 @@ static inline double nnf__log(double u, double c)
      * (which x86 has only with AVX-512) */
     double k = nnf__from(0x4330000000000000u | (t >> 52)) - (0x1p52 + 1023.0);
     double f = nnf__from((t & 0x000fffffffffffffu) + 0x3fe6a09e667f3bcdu) - 1.0;
-    double s = f / (2.0 + f);
+    double t2 = 2.0 + f, inv = 1.0 / (t2 * u);
+    double s = f * (u * inv);
     double z = s * s;
     double lp = f - s * (f - z * nnf__log_q(z));
-    return k * NNF__LN2_HI + (lp + (k * NNF__LN2_LO + c / u));
+    return k * NNF__LN2_HI + (lp + (k * NNF__LN2_LO + c * (t2 * inv)));
 }
 
 /* log(x): max error 1 ulp float, 1 ulp double. Subnormal x is scaled up first. */
@@ -253,27 +255,49 @@ static inline double nnf_tanh(double x)
 }
 
 /* erf(x): max error 2 ulp float, 2 ulp double. Below 1, x + x P(x^2); from 1,
- * 1 - exp(-x^2) Q(x) with Q ~ exp(x^2) erfc(x), whose error erf sees scaled
- * by erfc(x) <= 0.16. Both are computed and one selected; |x| is clamped where
- * erf has reached 1 (3.95 float, 6 double). */
-static inline float nnf_erff(float x)
+ * 1 - e Q(x) with e = exp(-x^2) and Q ~ exp(x^2) erfc(x), whose error erf sees
+ * scaled by erfc(x) <= 0.16. Both are computed and one selected; |x| is clamped
+ * where erf has reached 1 (3.95 float, 6 double): beyond, e Q rounds away. */
+static inline float nnf__erf_ef(float x, float e)
 {
     float a = fabsf(x);
     a = a > 3.95f ? 3.95f : a;
-    float u = a * a;
-    float small = a + a * nnf__erf_af(u);
-    float big = 1.0f - nnf_expf(-u) * nnf__erfcxf(a - 2.5f);
+    float small = a + a * nnf__erf_af(a * a);
+    float big = 1.0f - e * nnf__erfcxf(a - 2.5f);
     return nnf__signf(a < 1.0f ? small : big, x);
+}
+
+static inline double nnf__erf_e(double x, double e)
+{
+    double a = fabs(x);
+    a = a > 6.0 ? 6.0 : a;
+    double small = a + a * nnf__erf_a(a * a);
+    double big = 1.0 - e * nnf__erfcx(a - 3.5);
+    return nnf__sign(a < 1.0 ? small : big, x);
+}
+
+static inline float nnf_erff(float x)
+{
+    return nnf__erf_ef(x, nnf_expf(-(x * x)));
 }
 
 static inline double nnf_erf(double x)
 {
-    double a = fabs(x);
-    a = a > 6.0 ? 6.0 : a;
-    double u = a * a;
-    double small = a + a * nnf__erf_a(u);
-    double big = 1.0 - nnf_exp(-u) * nnf__erfcx(a - 3.5);
-    return nnf__sign(a < 1.0 ? small : big, x);
+    return nnf__erf_e(x, nnf_exp(-(x * x)));
+}
+
+/* gelu's derivative needs exp(-z^2 / 2) beside erf(z / sqrt(2)): one exp for
+ * both, as *e. */
+static inline float nnf_erf_expf(float x, float *e)
+{
+    *e = nnf_expf(-(x * x));
+    return nnf__erf_ef(x, *e);
+}
+
+static inline double nnf_erf_exp(double x, double *e)
+{
+    *e = nnf_exp(-(x * x));
+    return nnf__erf_e(x, *e);
 }
 
 /* ------------------------------------------------------------ logistic, softplus */

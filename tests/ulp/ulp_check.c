@@ -89,7 +89,7 @@ static double ulp_error32(float y, double ref)
         if (y == rounded) return 0;
         if (isinf(y)) return INFINITY;
     }
-    if (ref == 0 && y == 0) return signbit(ref) == signbit(y) ? 0 : INFINITY;
+    if (ref == 0 && y == 0) return !signbit(ref) == !signbit(y) ? 0 : INFINITY;
     int e = 0;
     frexp(ref, &e);
     int ue = ref == 0 || e - 24 < -149 ? -149 : e - 24;
@@ -104,7 +104,7 @@ static double ulp_error64(double y, long double ref)
         if (y == rounded) return 0;
         if (isinf(y)) return INFINITY;
     }
-    if (ref == 0 && y == 0) return signbit(ref) == signbit(y) ? 0 : INFINITY;
+    if (ref == 0 && y == 0) return !signbit(ref) == !signbit(y) ? 0 : INFINITY;
     int e = 0;
     frexpl(ref, &e);
     int ue = ref == 0 || e - 53 < -1074 ? -1074 : e - 53;
