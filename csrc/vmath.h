@@ -168,12 +168,15 @@ static inline float nnf__logf(float u, float c)
 {
     uint32_t t = nnf__bitsf(u) + (0x3f800000u - 0x3f3504f3u);
     float k = (float)(int32_t)(t >> 23) - 127.0f;
-    float f = nnf__fromf((t & 0x007fffffu) + 0x3f3504f3u) - 1.0f;
-    float t2 = 2.0f + f, inv = 1.0f / (t2 * u); /* one division for s and c / u */
-    float s = f * (u * inv);
+    float m = nnf__fromf((t & 0x007fffffu) + 0x3f3504f3u), f = m - 1.0f;
+    /* one division for s = f / (2 + f) and c / u = c 2^-k / m */
+    float t2 = 2.0f + f, inv = 1.0f / (t2 * m);
+    float s = f * (m * inv);
     float z = s * s;
     float lp = f - s * (f - z * nnf__log_qf(z));
-    return k * NNF__LN2_HIF + (lp + (k * NNF__LN2_LOF + c * (t2 * inv)));
+    float k_c = k > 126.0f ? 126.0f : (k < -126.0f ? -126.0f : k); /* c / u ~ 0 there */
+    float cu = c * (t2 * inv) * nnf__pow2f(-k_c);
+    return k * NNF__LN2_HIF + (lp + (k * NNF__LN2_LOF + cu));
 }
 
 static inline double nnf__log(double u, double c)
@@ -182,12 +185,14 @@ static inline double nnf__log(double u, double c)
     /* the exponent field as a double without a 64-bit integer conversion
      * (which x86 has only with AVX-512) */
     double k = nnf__from(0x4330000000000000u | (t >> 52)) - (0x1p52 + 1023.0);
-    double f = nnf__from((t & 0x000fffffffffffffu) + 0x3fe6a09e667f3bcdu) - 1.0;
-    double t2 = 2.0 + f, inv = 1.0 / (t2 * u);
-    double s = f * (u * inv);
+    double m = nnf__from((t & 0x000fffffffffffffu) + 0x3fe6a09e667f3bcdu), f = m - 1.0;
+    double t2 = 2.0 + f, inv = 1.0 / (t2 * m);
+    double s = f * (m * inv);
     double z = s * s;
     double lp = f - s * (f - z * nnf__log_q(z));
-    return k * NNF__LN2_HI + (lp + (k * NNF__LN2_LO + c * (t2 * inv)));
+    double k_c = k > 1022.0 ? 1022.0 : (k < -1022.0 ? -1022.0 : k);
+    double cu = c * (t2 * inv) * nnf__pow2(-k_c);
+    return k * NNF__LN2_HI + (lp + (k * NNF__LN2_LO + cu));
 }
 
 /* log(x): max error 1 ulp float, 1 ulp double. Subnormal x is scaled up first. */

@@ -25,6 +25,12 @@ of all those counts, so that a moment of load on a shared machine does not make
 the percentages exceed 100. The BLAS libraries' thread counts (threadpoolctl)
 and PyTorch's are printed with it.
 
+A second table fits regression_mid's network with each hidden activation
+(``--activations``; relu, logistic, tanh, elu, gelu, silu, softplus), nnfast in
+float32 and float64: the fit time, its ratio to nnfast's relu fit of the same
+dtype, and scikit-learn's fit of the same data and dtype for the activations it
+has (logistic, tanh, relu) with nnfast's speedup over it.
+
 The table reads: "vs nnfast" is a contender's fit time over nnfast's (2.00x:
 nnfast fits twice as fast); the summary gives nnfast's speedup over the fastest
 of the other contenders. ``--json FILE`` saves every raw number.
