@@ -21,7 +21,11 @@
  * (`bash .ci/stage-ulp.sh DIR`), float exhaustively over every input where the
  * function is neither constant nor x itself (and every 256th input elsewhere),
  * double over 1.2e7 inputs per function against long double, for the
- * baseline, x86-64-v3 and x86-64-v4 builds. The figures are at each function.
+ * baseline, x86-64-v3 and x86-64-v4 builds (which agree bit for bit). The
+ * figures are at each function; measured input ranges (float: exhaustive over
+ * [lo, hi] with |x| >= tiny; double: sampled over [lo, hi]) are the SPECS table
+ * of tests/ulp/ulp_check.c, e.g. exp float [-104, 89], |x| >= 2^-25; tanh
+ * float [-9.5, 9.5], |x| >= 2^-12; erf float [-4, 4], every input.
  * Special values follow libm: NaN gives NaN; exp(-inf) = 0, exp(+inf) = +inf
  * and exp overflows to +inf and underflows to 0 (through subnormals);
  * tanh(+-inf) = +-1, erf(+-inf) = +-1; log(0) = log1p(-1) = -inf and below
@@ -101,7 +105,7 @@ static inline double nnf__pow2(double n)
     return nnf__from((nnf__bits(n + NNF__SHIFT) << 52) + ((uint64_t)1023 << 52));
 }
 
-/* exp(x): max error 1 ulp float, 1 ulp double (see ulp_check). x is reduced to
+/* exp(x): max error 1.03 ulp float, 1.03 ulp double (ulp_check). x is reduced to
  * n ln2 + r, |r| <= ln2/2; the scale 2^n is applied in two steps so that
  * results that overflow, and subnormal results, are rounded once. */
 static inline float nnf_expf(float x)
@@ -128,7 +132,7 @@ static inline double nnf_exp(double x)
     return p * nnf__pow2(n - big) * nnf__pow2(big);
 }
 
-/* expm1(x): max error 1 ulp float, 1 ulp double. exp(x) - 1 =
+/* expm1(x): max error 1.72 ulp float, 2.30 ulp double. exp(x) - 1 =
  * 2^n expm1(r) + (2^n - 1), whose terms are exact or small against the result;
  * above 20 (float) / 40 (double) it is exp(x), scaled in two steps. */
 static inline float nnf_expm1f(float x)
@@ -195,7 +199,7 @@ static inline double nnf__log(double u, double c)
     return k * NNF__LN2_HI + (lp + (k * NNF__LN2_LO + cu));
 }
 
-/* log(x): max error 1 ulp float, 1 ulp double. Subnormal x is scaled up first. */
+/* log(x): max error 1.08 ulp float, 1.31 ulp double. Subnormal x is scaled up first. */
 static inline float nnf_logf(float x)
 {
     float sub = x < 0x1p-126f ? 23.0f : 0.0f;
@@ -212,7 +216,7 @@ static inline double nnf_log(double x)
     return x > 0.0 ? y : (x == 0.0 ? -INFINITY : NAN);
 }
 
-/* log1p(x): max error 1 ulp float, 1 ulp double. u = 1 + x rounds; the part of
+/* log1p(x): max error 1.52 ulp float, 1.44 ulp double. u = 1 + x rounds; the part of
  * x it lost, c, is exact (Fast2Sum, larger operand first) and adds c / u. */
 static inline float nnf_log1pf(float x)
 {
@@ -236,7 +240,7 @@ static inline double nnf_log1p(double x)
 
 /* ------------------------------------------------------------ tanh, erf */
 
-/* tanh(x): max error 2 ulp float, 2 ulp double. Up to 0.55, x + x u P(u) with
+/* tanh(x): max error 1.47 ulp float, 1.44 ulp double. Up to 0.55, x + x u P(u) with
  * u = x^2; above, 1 - 2 / (q + 2) with q = expm1(2|x|) >= 2, which has no
  * cancellation. |x| is clamped where tanh has reached 1, so q stays finite. */
 static inline float nnf_tanhf(float x)
@@ -259,7 +263,7 @@ static inline double nnf_tanh(double x)
     return nnf__sign(a <= 0.55 ? small : big, x);
 }
 
-/* erf(x): max error 2 ulp float, 2 ulp double. Below 1, x + x P(x^2); from 1,
+/* erf(x): max error 1.31 ulp float, 1.53 ulp double. Below 1, x + x P(x^2); from 1,
  * 1 - e Q(x) with e = exp(-x^2) and Q ~ exp(x^2) erfc(x), whose error erf sees
  * scaled by erfc(x) <= 0.16. Both are computed and one selected; |x| is clamped
  * where erf has reached 1 (3.95 float, 6 double): beyond, e Q rounds away. */
@@ -359,7 +363,7 @@ static inline struct nnf__one_plus_exp nnf__one_plus_exp(double x)
 /* 1 / (1 + exp(-x)): 1 / d for x >= 0, e / d below, each corrected to first
  * order for the errors of e and d, so that about one rounding remains. Never
  * overflows; saturates to exactly 1 (x > 17.4 float, 37.5 double) and to 0 (e
- * underflows); NaN only for NaN. Max error 1 ulp float, 1 ulp double. */
+ * underflows); NaN only for NaN. Max error 1.50 ulp float, 1.51 ulp double. */
 static inline float nnf_logisticf(float x)
 {
     struct nnf__one_plus_expf o = nnf__one_plus_expf(x);
@@ -384,7 +388,7 @@ static inline double nnf_logistic(double x)
 
 /* log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), the log1p of d with d's
  * error as its correction: x itself once exp(-x) is below half an ulp of x,
- * exp(x) for very negative x. Max error 2 ulp float, 2 ulp double. */
+ * exp(x) for very negative x. Max error 1.65 ulp float, 1.51 ulp double. */
 static inline float nnf_softplusf(float x)
 {
     struct nnf__one_plus_expf o = nnf__one_plus_expf(x);
