@@ -1,17 +1,6 @@
 /* Activations: fused bias + activation forward, and the derivative applied to a
  * backpropagated delta. Template: see core_impl.h. */
 
-static inline REAL SFX(logistic)(REAL z)
-{
-    /* Written so that exp never overflows. */
-    if (z >= 0) {
-        REAL e = R_EXP(-z);
-        return 1 / (1 + e);
-    }
-    REAL e = R_EXP(z);
-    return e / (1 + e);
-}
-
 /* z (B,OC) += bias (OC) when bias is non-NULL. */
 static void SFX(add_bias)(REAL *z, const REAL *bias, size_t B, size_t OC)
 {
@@ -31,20 +20,13 @@ static void SFX(softmax_rows)(REAL *p, const REAL *z, size_t B, size_t OC)
         REAL *pr = p + i * OC;
         REAL zmax = zr[0];
         for (size_t j = 1; j < OC; j++) zmax = zr[j] > zmax ? zr[j] : zmax;
+        /* two loops: the exps vectorise, the sum keeps its order */
+        for (size_t j = 0; j < OC; j++) pr[j] = R_EXP(zr[j] - zmax);
         REAL sum = 0;
-        for (size_t j = 0; j < OC; j++) {
-            pr[j] = R_EXP(zr[j] - zmax);
-            sum += pr[j];
-        }
+        for (size_t j = 0; j < OC; j++) sum += pr[j];
         REAL inv = 1 / sum;
         for (size_t j = 0; j < OC; j++) pr[j] *= inv;
     }
-}
-
-/* log(1 + exp(z)) without overflow */
-static inline REAL SFX(softplus)(REAL z)
-{
-    return z > 0 ? z + R_LOG1P(R_EXP(-z)) : R_LOG1P(R_EXP(z));
 }
 
 #define NNF_SQRT1_2 0.70710678118654752440
@@ -62,7 +44,7 @@ NNF_HOT int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int 
         if (a != z) memcpy(a, z, n * sizeof(REAL));
         break;
     case NNF_LOGISTIC:
-        for (size_t i = 0; i < n; i++) a[i] = SFX(logistic)(z[i]);
+        for (size_t i = 0; i < n; i++) a[i] = R_LOGISTIC(z[i]);
         break;
     case NNF_TANH:
         for (size_t i = 0; i < n; i++) a[i] = R_TANH(z[i]);
@@ -88,10 +70,10 @@ NNF_HOT int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int 
             a[i] = (REAL)0.5 * z[i] * (1 + R_ERF(z[i] * (REAL)NNF_SQRT1_2));
         break;
     case NNF_SILU:
-        for (size_t i = 0; i < n; i++) a[i] = z[i] * SFX(logistic)(z[i]);
+        for (size_t i = 0; i < n; i++) a[i] = z[i] * R_LOGISTIC(z[i]);
         break;
     case NNF_SOFTPLUS:
-        for (size_t i = 0; i < n; i++) a[i] = SFX(softplus)(z[i]);
+        for (size_t i = 0; i < n; i++) a[i] = R_SOFTPLUS(z[i]);
         break;
     case NNF_STEP:
         for (size_t i = 0; i < n; i++) a[i] = z[i] > 0 ? 1 : 0;
@@ -130,19 +112,20 @@ NNF_HOT int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL 
         break;
     case NNF_GELU:
         for (size_t i = 0; i < n; i++) {
-            REAL cdf = (REAL)0.5 * (1 + R_ERF(z[i] * (REAL)NNF_SQRT1_2));
-            REAL pdf = (REAL)NNF_INV_SQRT_2PI * R_EXP((REAL)-0.5 * z[i] * z[i]);
+            /* exp(-u^2) = exp(-z^2 / 2) serves erf's tail and the pdf */
+            REAL e, cdf = (REAL)0.5 * (1 + R_ERF_EXP(z[i] * (REAL)NNF_SQRT1_2, &e));
+            REAL pdf = (REAL)NNF_INV_SQRT_2PI * e;
             delta[i] *= cdf + z[i] * pdf;
         }
         break;
     case NNF_SILU:
         for (size_t i = 0; i < n; i++) {
-            REAL s = SFX(logistic)(z[i]);
+            REAL s = R_LOGISTIC(z[i]);
             delta[i] *= s * (1 + z[i] * (1 - s));
         }
         break;
     case NNF_SOFTPLUS:
-        for (size_t i = 0; i < n; i++) delta[i] *= SFX(logistic)(z[i]);
+        for (size_t i = 0; i < n; i++) delta[i] *= R_LOGISTIC(z[i]);
         break;
     case NNF_STEP:
         for (size_t i = 0; i < n; i++) delta[i] = 0;

@@ -1,6 +1,7 @@
 /*
  * The templated core, compiled once per float type by core_f32.c and core_f64.c,
- * which define REAL, SFX(name) and the R_* math functions before including it.
+ * which define REAL, SFX(name) and the R_* math functions (csrc/vmath.h's, which
+ * vectorise, and sqrt) before including it.
  * One file per part, in the order a training step uses them.
  */
 #include <stdlib.h>
@@ -32,3 +33,4 @@
 #include "network_impl.h"
 #include "train_impl.h"
 #include "perceptron_impl.h"
+#include "elementary_impl.h"

@@ -9,7 +9,7 @@ static inline double SFX(clipped_log)(REAL p)
 {
     const REAL lo = R_EPS, hi = 1 - R_EPS;
     p = p < lo ? lo : (p > hi ? hi : p);
-    return log((double)p);
+    return nnf_log((double)p);
 }
 
 /* nnf_output_loss for the binary log loss, in one pass: the logistic output, the
@@ -26,9 +26,7 @@ static NNF_HOT double SFX(binary_log_loss)(REAL *delta, REAL *p, const REAL *z, 
         double row = 0;
         REAL s = (REAL)((sw ? (double)sw[i] : 1.0) * delta_scale);
         for (size_t j = i * O; j < (i + 1) * O; j++) {
-            /* SFX(logistic), the same divisions, without a branch */
-            REAL e = R_EXP(z[j] > 0 ? -z[j] : z[j]);
-            REAL pj = (z[j] >= 0 ? 1 : e) / (1 + e), yj = y[j];
+            REAL pj = R_LOGISTIC(z[j]), yj = y[j];
             REAL pc = pj < lo ? lo : (pj > hi ? hi : pj);
             if (yj == 0 || yj == 1)
                 row -= R_LOG(yj == 1 ? pc : 1 - pc);
@@ -96,7 +94,7 @@ int SFX(nnf_output_loss)(REAL *delta, REAL *p, double *loss_sum, const REAL *z,
                 double yj = yr[j], zj = zr[j];
                 REAL pj = R_EXP(zr[j]);
                 pr[j] = pj;
-                double ylogy = yj > 0 ? yj * (log(yj) - zj) : 0.0;
+                double ylogy = yj > 0 ? yj * (nnf_log(yj) - zj) : 0.0;
                 row += ylogy - yj + (double)pj;
             }
             break;

@@ -51,6 +51,18 @@ enum nnf_activation {
     NNF_STEP = 11
 };
 
+/* The elementary functions of csrc/vmath.h, by nnf_elementary (for tests). */
+enum nnf_elementary {
+    NNF_FN_EXP = 0,
+    NNF_FN_EXPM1 = 1,
+    NNF_FN_LOG = 2,
+    NNF_FN_LOG1P = 3,
+    NNF_FN_TANH = 4,
+    NNF_FN_ERF = 5,
+    NNF_FN_LOGISTIC = 6,
+    NNF_FN_SOFTPLUS = 7
+};
+
 /* Losses, each fused with its output activation:
  * SQUARED, ABSOLUTE, HUBER (identity; means over outputs, HUBER's threshold is
  * the loss parameter), POISSON (exp), LOG (softmax cross-entropy),

@@ -33,6 +33,8 @@ int NNF_SFX(nnf_activation_forward)(NNF_REAL *a, NNF_REAL *z, const NNF_REAL *bi
 /* delta (B*OC) *= act'(z) where a = act(z); z and a are (B*OC). */
 int NNF_SFX(nnf_activation_backward)(NNF_REAL *delta, const NNF_REAL *z,
                                      const NNF_REAL *a, int act, double param, size_t n);
+/* y (n) = fn(x) (n), fn an enum nnf_elementary, as the activations compute it. */
+int NNF_SFX(nnf_elementary)(NNF_REAL *y, const NNF_REAL *x, int fn, size_t n);
 /* Output layer with its loss. p (B,O) = out_act(z); loss_sum = sum_i w_i loss_i;
  * delta (B,O) = dloss_i/dz * w_i * delta_scale, unless delta is NULL. w_i = sw[i],
  * or 1 when sw is NULL. loss_param is Huber's threshold. p may alias z. */

@@ -101,6 +101,8 @@ cdef extern from "nnfast.h" nogil:
                          int trans_b, double alpha, double beta, size_t M, size_t N,
                          size_t K)
 
+    int nnf_elementary_f32(float *y, const float *x, int fn, size_t n)
+    int nnf_elementary_f64(double *y, const double *x, int fn, size_t n)
     int nnf_activation_forward_f32(float *a, float *z, const float *bias, int act,
                                    double param, size_t B, size_t OC)
     int nnf_activation_forward_f64(double *a, double *z, const double *bias, int act,

@@ -40,6 +40,11 @@ LOSSES = {
     "absolute_error": 4, "huber": 5,
 }
 SOLVERS = {"sgd": 0, "adam": 1}
+# csrc/vmath.h's functions, as nnf_elementary numbers them (enum nnf_elementary)
+ELEMENTARY = {
+    "exp": 0, "expm1": 1, "log": 2, "log1p": 3, "tanh": 4, "erf": 5, "logistic": 6,
+    "softplus": 7,
+}
 # Threads that share a training minibatch: at most MAX_THREADS, each with at
 # least MIN_ROWS_PER_THREAD rows (csrc/nnfast.h).
 MAX_THREADS = NNF_MAX_THREADS
@@ -158,6 +163,18 @@ def gemm(real[:, ::1] c, const real[:, ::1] a, const real[:, ::1] b, bint trans_
                 status = nnf_gemm_f64(_p2(c), _c2(a), _c2(b), trans_a, trans_b,
                                       alpha, beta, M, N, K)
     _check(status)
+
+
+def elementary(real[::1] y, const real[::1] x, str name):
+    """y = name(x) by nnfast's own elementary function (csrc/vmath.h), in place."""
+    if name not in ELEMENTARY:
+        raise ValueError(f"unknown elementary function {name!r}; known: {sorted(ELEMENTARY)}")
+    if y.shape[0] != x.shape[0]:
+        raise ValueError("elementary: y and x differ in length")
+    if real is float:
+        _check(nnf_elementary_f32(_p1(y), _c1(x), ELEMENTARY[name], x.shape[0]))
+    else:
+        _check(nnf_elementary_f64(_p1(y), _c1(x), ELEMENTARY[name], x.shape[0]))
 
 
 def activation_forward(real[:, ::1] a, real[:, ::1] z, const real[::1] bias, str act,

@@ -30,6 +30,12 @@ of all those counts, so that a moment of load on a shared machine does not make
 the percentages exceed 100. The BLAS libraries' thread counts (threadpoolctl)
 and PyTorch's are printed with it.
 
+A second table fits regression_mid's network with each hidden activation
+(``--activations``; relu, logistic, tanh, elu, gelu, silu, softplus), nnfast in
+float32 and float64: the fit time, its ratio to nnfast's relu fit of the same
+dtype, and scikit-learn's fit of the same data and dtype for the activations it
+has (logistic, tanh, relu) with nnfast's speedup over it.
+
 The table reads: "vs nnfast" is a contender's fit time over nnfast's (2.00x:
 nnfast fits twice as fast); the summary gives nnfast's speedup over the fastest
 of the other contenders. ``--json FILE`` saves every raw number.
@@ -51,10 +57,13 @@ import numpy as np
 from nnfast import _streaming_workload
 from nnfast._core import usable_cpus
 from nnfast._workloads import (
+    ACTIVATIONS,
     ALPHA,
     LEARNING_RATE,
     SEED,
+    SKLEARN_ACTIVATIONS,
     WORKLOADS,
+    activation_workloads,
     bench_scale,
     dataset,
     fit_gemm_flops,
@@ -224,12 +233,12 @@ class Contender:
     make: object
 
 
-def make_nnfast(workload):
+def make_nnfast(workload, dtype="float32"):
     """nnfast's estimator for ``workload``, unfitted, at the workload's settings."""
     import nnfast
 
     cls = nnfast.MLPRegressor if workload.task == "regression" else nnfast.MLPClassifier
-    return cls(**workload.estimator_params())
+    return cls(**workload.estimator_params(), dtype=dtype)
 
 
 def _make_sklearn(workload):
@@ -329,6 +338,71 @@ def measure(workload, contender, repeat, predict_calls):
         "predict_all_seconds": predict_all,
         "predict_one_seconds": predict_one,
     }
+
+
+def _best_fit(make, X, y, workload, repeat):
+    """(smallest wall time of ``repeat`` fits, the last model), each fit of a fresh
+    ``make()``, after the rest and the untimed warm-up fits of ``measure``."""
+    time.sleep(SETTLE_SECONDS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        make().fit(X[:workload.batch_size], y[:workload.batch_size])
+        warm_until = time.perf_counter() + WARMUP_SECONDS
+        while True:
+            make().fit(X, y)
+            if time.perf_counter() >= warm_until:
+                break
+        best, model = np.inf, None
+        for _ in range(repeat):
+            model = make()
+            seconds, _ = _timed(model.fit, X, y)
+            best = min(best, seconds)
+    return best, model
+
+
+def measure_activations(activations, scale, repeat, libraries, progress):
+    """regression_mid's network with each hidden activation, float32 and float64:
+    nnfast's fit time, and scikit-learn's for the activations it has. One dict
+    per activation and dtype; "vs relu" is taken against nnfast's relu fit of the
+    same dtype measured in the same run."""
+    rows = []
+    for dtype in ("float32", "float64"):
+        for w in activation_workloads(scale, activations):
+            X, y = dataset(w, dtype)
+            seconds, model = _best_fit(lambda: make_nnfast(w, dtype), X, y, w, repeat)
+            row = {"workload": w.name, "activation": w.activation, "dtype": dtype,
+                   "n_samples": w.n_samples, "nnfast_seconds": seconds,
+                   "train_score": float(model.score(X, y)), "score_floor": w.score_floor,
+                   "sklearn_seconds": None}
+            if "sklearn" in libraries and w.activation in SKLEARN_ACTIVATIONS:
+                row["sklearn_seconds"], _ = _best_fit(lambda: _make_sklearn(w), X, y, w, repeat)
+            rows.append(row)
+            progress(f"{w.name:<24} {dtype} nnfast fit {seconds:.3f} s"
+                     + (f", scikit-learn {row['sklearn_seconds']:.3f} s"
+                        if row["sklearn_seconds"] else ""))
+    relu = {r["dtype"]: r["nnfast_seconds"] for r in rows if r["activation"] == "relu"}
+    for r in rows:
+        r["vs_relu"] = r["nnfast_seconds"] / relu[r["dtype"]] if r["dtype"] in relu else None
+    return rows
+
+
+def activation_report(rows):
+    """The per-activation table as text."""
+    table = []
+    for r in rows:
+        sk = r["sklearn_seconds"]
+        table.append([
+            r["activation"], r["dtype"], f"{r['nnfast_seconds']:.3f}",
+            f"{r['vs_relu']:.2f}x" if r["vs_relu"] else "-",
+            f"{sk:.3f}" if sk else "-",
+            f"{sk / r['nnfast_seconds']:.2f}x" if sk else "-",
+            f"{r['train_score']:.4f}" + ("*" if r["train_score"] <= r["score_floor"] else ""),
+        ])
+    n = rows[0]["n_samples"]
+    return (f"regression_mid's network ({n} x 50, (128, 64), 5 epochs) per hidden "
+            "activation:\n" + _table(
+                ["activation", "dtype", "nnfast s", "vs relu", "sklearn s",
+                 "nnfast speedup", "train R^2"], table, "llrrrrr"))
 
 
 def speedups(results):
@@ -469,6 +543,11 @@ def _names(known):
     return parse
 
 
+def _names_or_none(known):
+    parse = _names(known)
+    return lambda text: [] if text.strip() == "none" else parse(text)
+
+
 def add_arguments(parser):
     """The options of the benchmark, on `parser` (shared with `nnfast bench`)."""
     workload_names = [w.name for w in WORKLOADS] + [STREAMING]
@@ -487,6 +566,11 @@ def add_arguments(parser):
                              "NNFAST_BENCH_SCALE or 1.0); e.g. 0.05 for a quick look")
     parser.add_argument("--predict-calls", type=_positive_int, default=200,
                         help="one-row predict calls whose median is reported (default 200)")
+    parser.add_argument("--activations", type=_names_or_none(ACTIVATIONS),
+                        default=list(ACTIVATIONS), metavar="NAMES",
+                        help="hidden activations of the per-activation fits of regression_mid's "
+                             f"network, float32 and float64 (default: all: {','.join(ACTIVATIONS)}"
+                             "; 'none' to skip them)")
     parser.add_argument("--json", metavar="FILE", default=None,
                         help="also write every raw number to FILE as JSON")
     parser.add_argument("--quiet", action="store_true",
@@ -550,13 +634,19 @@ def run(args, out=sys.stdout, err=sys.stderr):
         import torch
 
         machine["torch_threads"] = torch.get_num_threads()
+    activation_rows = (measure_activations(args.activations, scale, args.repeat,
+                                           libraries, progress)
+                       if args.activations else [])
     print(report(machine, results), file=out)
     if streaming is not None:
         print("\n" + _streaming_workload.report(streaming), file=out)
+    if activation_rows:
+        print("\n" + activation_report(activation_rows), file=out)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": machine, "results": results,
-                       "speedups": speedups(results), "streaming": streaming}, f, indent=2)
+                       "speedups": speedups(results), "streaming": streaming,
+                       "activations": activation_rows}, f, indent=2)
         print(f"\nraw numbers written to {args.json}", file=out)
     return 0
 
