@@ -19,6 +19,7 @@ ACTIVATIONS: dict[str, int]
 DEFAULT_ACTIVATION_PARAM: dict[str, float]
 LOSSES: dict[str, int]
 SOLVERS: dict[str, int]
+ELEMENTARY: dict[str, int]
 MAX_THREADS: Final[int]
 MIN_ROWS_PER_THREAD: Final[int]
 
@@ -31,6 +32,7 @@ def gemm(
     c: _Real, a: _Real, b: _Real, trans_a: bool, trans_b: bool, alpha: float, beta: float,
     reference: bool = False,
 ) -> None: ...
+def elementary(y: _Real, x: _Real, name: str) -> None: ...
 def activation_forward(
     a: _Real, z: _Real, bias: _Real, act: str, param: float | None = None
 ) -> None: ...
