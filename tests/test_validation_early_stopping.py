@@ -263,8 +263,12 @@ def test_validation_fraction_split_with_monitor_loss_restores_the_best_epoch(Est
 def test_a_class_too_small_to_split_is_named_by_the_users_label(y, named, internal):
     # The stratified split used to see the internal 0./1. encoding and named '1.0'.
     X = np.arange(8.0).reshape(4, 2)
-    with pytest.raises(ValueError, match="too few members") as error:
+    with pytest.raises(ValueError, match="too few") as error:
         MLPClassifier(early_stopping=True, random_state=0).fit(X, y)
     message = str(error.value)
-    assert message.endswith(named), message
+    # scikit-learn names the classes from 1.9 on ("Classes with too few members
+    # are: [...]"); before, its message names none ("The least populated class
+    # in y has only 1 member, which is too few.").
+    if "Classes with too few members" in message:
+        assert message.endswith(named), message
     assert internal not in message, message

@@ -12,10 +12,14 @@ scipy.optimize.minimize hands an `intermediate_result` callback for L-BFGS-B
 (SciPy 1.11; SciPy 1.10 passes a bare array).
 """
 
+import inspect
+
+import numpy as np
 import sklearn
 from numpy.lib import NumpyVersion
 from sklearn.utils import column_or_1d as _column_or_1d
 from sklearn.utils.multiclass import unique_labels as _unique_labels
+from sklearn.utils.validation import _check_sample_weight
 
 _sklearn_version = NumpyVersion(sklearn.__version__)
 
@@ -40,3 +44,18 @@ else:
     def column_or_1d(y, *, dtype=None, input_name="y", warn=False):
         """sklearn.utils.column_or_1d, accepting 1.8's `input_name`."""
         return _column_or_1d(y, dtype=dtype, warn=warn)
+
+
+# Newer scikit-learn refuses sample weights that are all zero (a fit would divide
+# by a zero total); older releases accept them. The same error on every
+# release. Drop when the floor's _check_sample_weight has allow_all_zero_weights.
+if "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters:
+    check_sample_weight = _check_sample_weight
+else:
+
+    def check_sample_weight(sample_weight, X, **kwargs):
+        """sklearn.utils.validation._check_sample_weight, refusing all-zero weights."""
+        sample_weight = _check_sample_weight(sample_weight, X, **kwargs)
+        if np.all(sample_weight == 0):
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+        return sample_weight

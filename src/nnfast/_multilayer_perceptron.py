@@ -43,9 +43,10 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from nnfast import _core, _stream, _threads, callbacks, metrics
+from nnfast._compat import check_sample_weight
 from nnfast.inspection import diagnose_gradients
 from nnfast.inspection import summary as _summary
 from nnfast.schedules import NAMED as _NAMED_SCHEDULES
@@ -610,7 +611,7 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
         dtype = _compute_dtype(self.dtype) if first_pass else self._params.dtype
         X = self._as_compute(X, dtype)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
+            sample_weight = check_sample_weight(
                 sample_weight, X, dtype=dtype, ensure_non_negative=True
             )
         if class_weights is not None:
@@ -813,7 +814,7 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
             if Y_val.shape[0] != X_val.shape[0]:
                 raise ValueError("validation_data: X_val and y_val differ in length.")
             if sw_val is not None:
-                sw_val = _check_sample_weight(sw_val, X_val, ensure_non_negative=True)
+                sw_val = check_sample_weight(sw_val, X_val, ensure_non_negative=True)
         elif self.early_stopping:
             # Stratify on the user's labels, not the internal 0./1. encoding: the
             # partition is the same, and an error names the label the user knows.

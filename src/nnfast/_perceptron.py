@@ -230,7 +230,8 @@ class Perceptron(callbacks.CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # the layout.
         X = cast("NDArray[np.float64]",
                  validate_data(self, X, dtype=np.float64, order="C", reset=False))
-        scores: NDArray[np.float64] = X @ self.coef_.T + self.intercept_
+        # (NumPy 2.2's stubs type the product as floating[Any]; it is float64.)
+        scores = cast("NDArray[np.float64]", X @ self.coef_.T + self.intercept_)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
