@@ -199,6 +199,35 @@ static inline double nnf__log(double u, double c)
     return k * NNF__LN2_HI + (lp + (k * NNF__LN2_LO + cu));
 }
 
+/* nnf__logf/nnf__log for u in [1, 2] (softplus's 1 + exp(-|x|)), bit for bit:
+ * k is 0 or 1 there, so selects replace the exponent's bit operations and the
+ * scale 2^-k. */
+static inline float nnf__log12f(float u, float c)
+{
+    int hi = u >= 0x1.6a09e6p+0f; /* 2 * 0x3f3504f3, nnf__logf's split */
+    float k = hi ? 1.0f : 0.0f;
+    float m = hi ? 0.5f * u : u, f = m - 1.0f;
+    float t2 = 2.0f + f, inv = 1.0f / (t2 * m);
+    float s = f * (m * inv);
+    float z = s * s;
+    float lp = f - s * (f - z * nnf__log_qf(z));
+    float cu = c * (t2 * inv) * (hi ? 0.5f : 1.0f);
+    return k * NNF__LN2_HIF + (lp + (k * NNF__LN2_LOF + cu));
+}
+
+static inline double nnf__log12(double u, double c)
+{
+    int hi = u >= 0x1.6a09e667f3bcdp+0;
+    double k = hi ? 1.0 : 0.0;
+    double m = hi ? 0.5 * u : u, f = m - 1.0;
+    double t2 = 2.0 + f, inv = 1.0 / (t2 * m);
+    double s = f * (m * inv);
+    double z = s * s;
+    double lp = f - s * (f - z * nnf__log_q(z));
+    double cu = c * (t2 * inv) * (hi ? 0.5 : 1.0);
+    return k * NNF__LN2_HI + (lp + (k * NNF__LN2_LO + cu));
+}
+
 /* log(x): max error 1.08 ulp float, 1.31 ulp double. Subnormal x is scaled up first. */
 static inline float nnf_logf(float x)
 {
@@ -393,14 +422,14 @@ static inline double nnf_logistic(double x)
 static inline float nnf_softplusf(float x)
 {
     struct nnf__one_plus_expf o = nnf__one_plus_expf(x);
-    float y = (x > 0.0f ? x : 0.0f) + nnf__logf(o.d, o.d_err);
+    float y = (x > 0.0f ? x : 0.0f) + nnf__log12f(o.d, o.d_err);
     return x == x ? y : x;
 }
 
 static inline double nnf_softplus(double x)
 {
     struct nnf__one_plus_exp o = nnf__one_plus_exp(x);
-    double y = (x > 0.0 ? x : 0.0) + nnf__log(o.d, o.d_err);
+    double y = (x > 0.0 ? x : 0.0) + nnf__log12(o.d, o.d_err);
     return x == x ? y : x;
 }
 
