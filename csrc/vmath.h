@@ -324,20 +324,6 @@ static inline double nnf_erf(double x)
     return nnf__erf_e(x, nnf_exp(-(x * x)));
 }
 
-/* gelu's derivative needs exp(-z^2 / 2) beside erf(z / sqrt(2)): one exp for
- * both, as *e. */
-static inline float nnf_erf_expf(float x, float *e)
-{
-    *e = nnf_expf(-(x * x));
-    return nnf__erf_ef(x, *e);
-}
-
-static inline double nnf_erf_exp(double x, double *e)
-{
-    *e = nnf_exp(-(x * x));
-    return nnf__erf_e(x, *e);
-}
-
 /* ------------------------------------------------------------ logistic, softplus */
 
 /* e = exp(-|x|) and d = 1 + e, each with the error of its rounding, for the
