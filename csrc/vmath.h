@@ -292,36 +292,50 @@ static inline double nnf_tanh(double x)
     return nnf__sign(a <= 0.55 ? small : big, x);
 }
 
+/* exp(-a^2) for 0 <= a <= 6: nnf_exp's steps less its clamps and its second
+ * scale, which do nothing there (the same bits) */
+static inline float nnf__exp_m_sqf(float a)
+{
+    float x = -(a * a);
+    float n = (x * 0x1.715476p+0f + NNF__SHIFTF) - NNF__SHIFTF;
+    float r = x - n * NNF__LN2_HIF;
+    r = r - n * NNF__LN2_LOF;
+    float p = 1.0f + (r + r * r * nnf__exp_pf(r));
+    return p * nnf__pow2f(n);
+}
+
+static inline double nnf__exp_m_sq(double a)
+{
+    double x = -(a * a);
+    double n = (x * 0x1.71547652b82fep+0 + NNF__SHIFT) - NNF__SHIFT;
+    double r = x - n * NNF__LN2_HI;
+    r = r - n * NNF__LN2_LO;
+    double p = 1.0 + (r + r * r * nnf__exp_p(r));
+    return p * nnf__pow2(n);
+}
+
 /* erf(x): max error 1.31 ulp float, 1.53 ulp double. Below 1, x + x P(x^2); from 1,
  * 1 - e Q(x) with e = exp(-x^2) and Q ~ exp(x^2) erfc(x), whose error erf sees
  * scaled by erfc(x) <= 0.16. Both are computed and one selected; |x| is clamped
  * where erf has reached 1 (3.95 float, 6 double): beyond, e Q rounds away. */
-static inline float nnf__erf_ef(float x, float e)
+static inline float nnf_erff(float x)
 {
     float a = fabsf(x);
     a = a > 3.95f ? 3.95f : a;
+    float e = nnf__exp_m_sqf(a);
     float small = a + a * nnf__erf_af(a * a);
     float big = 1.0f - e * nnf__erfcxf(a - 2.5f);
     return nnf__signf(a < 1.0f ? small : big, x);
 }
 
-static inline double nnf__erf_e(double x, double e)
+static inline double nnf_erf(double x)
 {
     double a = fabs(x);
     a = a > 6.0 ? 6.0 : a;
+    double e = nnf__exp_m_sq(a);
     double small = a + a * nnf__erf_a(a * a);
     double big = 1.0 - e * nnf__erfcx(a - 3.5);
     return nnf__sign(a < 1.0 ? small : big, x);
-}
-
-static inline float nnf_erff(float x)
-{
-    return nnf__erf_ef(x, nnf_expf(-(x * x)));
-}
-
-static inline double nnf_erf(double x)
-{
-    return nnf__erf_e(x, nnf_exp(-(x * x)));
 }
 
 /* ------------------------------------------------------------ logistic, softplus */
