@@ -112,15 +112,21 @@ NNF_HOT int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL 
         break;
     case NNF_GELU:
         for (size_t i = 0; i < n; i++) {
-            /* exp(-u^2) = exp(-z^2 / 2) serves erf's tail and the pdf */
-            REAL e, cdf = (REAL)0.5 * (1 + R_ERF_EXP(z[i] * (REAL)NNF_SQRT1_2, &e));
-            REAL pdf = (REAL)NNF_INV_SQRT_2PI * e;
+            /* Phi(z) = a / z from the forward's a = z Phi(z): a division, not an
+             * erf (Phi(0) = 1/2 where z is too small to divide by); the pdf
+             * needs exp(-z^2 / 2) alone */
+            REAL u = z[i] * (REAL)NNF_SQRT1_2;
+            int tiny = z[i] < (REAL)1e-30 && z[i] > (REAL)-1e-30;
+            REAL cdf = tiny ? (REAL)0.5 : a[i] / z[i];
+            REAL pdf = (REAL)NNF_INV_SQRT_2PI * R_EXP(-(u * u));
             delta[i] *= cdf + z[i] * pdf;
         }
         break;
     case NNF_SILU:
         for (size_t i = 0; i < n; i++) {
-            REAL s = R_LOGISTIC(z[i]);
+            /* the logistic s = a / z from the forward's a = z s, as gelu's Phi */
+            int tiny = z[i] < (REAL)1e-30 && z[i] > (REAL)-1e-30;
+            REAL s = tiny ? (REAL)0.5 : a[i] / z[i];
             delta[i] *= s * (1 + z[i] * (1 - s));
         }
         break;

@@ -11,7 +11,6 @@
 #define R_EXPM1 nnf_expm1f
 #define R_LOG1P nnf_log1pf
 #define R_ERF nnf_erff
-#define R_ERF_EXP nnf_erf_expf
 #define R_TANH nnf_tanhf
 #define R_LOGISTIC nnf_logisticf
 #define R_SOFTPLUS nnf_softplusf

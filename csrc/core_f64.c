@@ -11,7 +11,6 @@
 #define R_EXPM1 nnf_expm1
 #define R_LOG1P nnf_log1p
 #define R_ERF nnf_erf
-#define R_ERF_EXP nnf_erf_exp
 #define R_TANH nnf_tanh
 #define R_LOGISTIC nnf_logistic
 #define R_SOFTPLUS nnf_softplus

@@ -199,6 +199,35 @@ static inline double nnf__log(double u, double c)
     return k * NNF__LN2_HI + (lp + (k * NNF__LN2_LO + cu));
 }
 
+/* nnf__logf/nnf__log for u in [1, 2] (softplus's 1 + exp(-|x|)), bit for bit:
+ * k is 0 or 1 there, so selects replace the exponent's bit operations and the
+ * scale 2^-k. */
+static inline float nnf__log12f(float u, float c)
+{
+    int hi = u >= 0x1.6a09e6p+0f; /* 2 * 0x3f3504f3, nnf__logf's split */
+    float k = hi ? 1.0f : 0.0f;
+    float m = hi ? 0.5f * u : u, f = m - 1.0f;
+    float t2 = 2.0f + f, inv = 1.0f / (t2 * m);
+    float s = f * (m * inv);
+    float z = s * s;
+    float lp = f - s * (f - z * nnf__log_qf(z));
+    float cu = c * (t2 * inv) * (hi ? 0.5f : 1.0f);
+    return k * NNF__LN2_HIF + (lp + (k * NNF__LN2_LOF + cu));
+}
+
+static inline double nnf__log12(double u, double c)
+{
+    int hi = u >= 0x1.6a09e667f3bcdp+0;
+    double k = hi ? 1.0 : 0.0;
+    double m = hi ? 0.5 * u : u, f = m - 1.0;
+    double t2 = 2.0 + f, inv = 1.0 / (t2 * m);
+    double s = f * (m * inv);
+    double z = s * s;
+    double lp = f - s * (f - z * nnf__log_q(z));
+    double cu = c * (t2 * inv) * (hi ? 0.5 : 1.0);
+    return k * NNF__LN2_HI + (lp + (k * NNF__LN2_LO + cu));
+}
+
 /* log(x): max error 1.08 ulp float, 1.31 ulp double. Subnormal x is scaled up first. */
 static inline float nnf_logf(float x)
 {
@@ -263,50 +292,50 @@ static inline double nnf_tanh(double x)
     return nnf__sign(a <= 0.55 ? small : big, x);
 }
 
+/* exp(-a^2) for 0 <= a <= 6: nnf_exp's steps less its clamps and its second
+ * scale, which do nothing there (the same bits) */
+static inline float nnf__exp_m_sqf(float a)
+{
+    float x = -(a * a);
+    float n = (x * 0x1.715476p+0f + NNF__SHIFTF) - NNF__SHIFTF;
+    float r = x - n * NNF__LN2_HIF;
+    r = r - n * NNF__LN2_LOF;
+    float p = 1.0f + (r + r * r * nnf__exp_pf(r));
+    return p * nnf__pow2f(n);
+}
+
+static inline double nnf__exp_m_sq(double a)
+{
+    double x = -(a * a);
+    double n = (x * 0x1.71547652b82fep+0 + NNF__SHIFT) - NNF__SHIFT;
+    double r = x - n * NNF__LN2_HI;
+    r = r - n * NNF__LN2_LO;
+    double p = 1.0 + (r + r * r * nnf__exp_p(r));
+    return p * nnf__pow2(n);
+}
+
 /* erf(x): max error 1.31 ulp float, 1.53 ulp double. Below 1, x + x P(x^2); from 1,
  * 1 - e Q(x) with e = exp(-x^2) and Q ~ exp(x^2) erfc(x), whose error erf sees
  * scaled by erfc(x) <= 0.16. Both are computed and one selected; |x| is clamped
  * where erf has reached 1 (3.95 float, 6 double): beyond, e Q rounds away. */
-static inline float nnf__erf_ef(float x, float e)
+static inline float nnf_erff(float x)
 {
     float a = fabsf(x);
     a = a > 3.95f ? 3.95f : a;
+    float e = nnf__exp_m_sqf(a);
     float small = a + a * nnf__erf_af(a * a);
     float big = 1.0f - e * nnf__erfcxf(a - 2.5f);
     return nnf__signf(a < 1.0f ? small : big, x);
 }
 
-static inline double nnf__erf_e(double x, double e)
+static inline double nnf_erf(double x)
 {
     double a = fabs(x);
     a = a > 6.0 ? 6.0 : a;
+    double e = nnf__exp_m_sq(a);
     double small = a + a * nnf__erf_a(a * a);
     double big = 1.0 - e * nnf__erfcx(a - 3.5);
     return nnf__sign(a < 1.0 ? small : big, x);
-}
-
-static inline float nnf_erff(float x)
-{
-    return nnf__erf_ef(x, nnf_expf(-(x * x)));
-}
-
-static inline double nnf_erf(double x)
-{
-    return nnf__erf_e(x, nnf_exp(-(x * x)));
-}
-
-/* gelu's derivative needs exp(-z^2 / 2) beside erf(z / sqrt(2)): one exp for
- * both, as *e. */
-static inline float nnf_erf_expf(float x, float *e)
-{
-    *e = nnf_expf(-(x * x));
-    return nnf__erf_ef(x, *e);
-}
-
-static inline double nnf_erf_exp(double x, double *e)
-{
-    *e = nnf_exp(-(x * x));
-    return nnf__erf_e(x, *e);
 }
 
 /* ------------------------------------------------------------ logistic, softplus */
@@ -361,28 +390,29 @@ static inline struct nnf__one_plus_exp nnf__one_plus_exp(double x)
 }
 
 /* 1 / (1 + exp(-x)): 1 / d for x >= 0, e / d below, each corrected to first
- * order for the errors of e and d, so that about one rounding remains. Never
+ * order for the errors of e and d, so that about one rounding remains. One
+ * division: the correction's factor 1 / d is the quotient itself for x >= 0 and
+ * 1 - e / d below (e / d <= 1/2 there, no cancellation), and it only has to be
+ * good to a few bits since the correction is about an ulp. Never
  * overflows; saturates to exactly 1 (x > 17.4 float, 37.5 double) and to 0 (e
  * underflows); NaN only for NaN. Max error 1.50 ulp float, 1.51 ulp double. */
 static inline float nnf_logisticf(float x)
 {
     struct nnf__one_plus_expf o = nnf__one_plus_expf(x);
-    float w = 1.0f / o.d;
-    float pos = w - w * w * o.d_err;
-    float neg = o.e / o.d;
-    neg = neg + (o.e_err - neg * o.d_err) * w;
-    float y = x >= 0.0f ? pos : neg;
+    float num = x >= 0.0f ? 1.0f : o.e, num_err = x >= 0.0f ? 0.0f : o.e_err;
+    float y = num / o.d;
+    float w = x >= 0.0f ? y : 1.0f - y;
+    y = y + (num_err - y * o.d_err) * w;
     return x == x ? y : x;
 }
 
 static inline double nnf_logistic(double x)
 {
     struct nnf__one_plus_exp o = nnf__one_plus_exp(x);
-    double w = 1.0 / o.d;
-    double pos = w - w * w * o.d_err;
-    double neg = o.e / o.d;
-    neg = neg + (o.e_err - neg * o.d_err) * w;
-    double y = x >= 0.0 ? pos : neg;
+    double num = x >= 0.0 ? 1.0 : o.e, num_err = x >= 0.0 ? 0.0 : o.e_err;
+    double y = num / o.d;
+    double w = x >= 0.0 ? y : 1.0 - y;
+    y = y + (num_err - y * o.d_err) * w;
     return x == x ? y : x;
 }
 
@@ -392,14 +422,14 @@ static inline double nnf_logistic(double x)
 static inline float nnf_softplusf(float x)
 {
     struct nnf__one_plus_expf o = nnf__one_plus_expf(x);
-    float y = (x > 0.0f ? x : 0.0f) + nnf__logf(o.d, o.d_err);
+    float y = (x > 0.0f ? x : 0.0f) + nnf__log12f(o.d, o.d_err);
     return x == x ? y : x;
 }
 
 static inline double nnf_softplus(double x)
 {
     struct nnf__one_plus_exp o = nnf__one_plus_exp(x);
-    double y = (x > 0.0 ? x : 0.0) + nnf__log(o.d, o.d_err);
+    double y = (x > 0.0 ? x : 0.0) + nnf__log12(o.d, o.d_err);
     return x == x ? y : x;
 }
 
