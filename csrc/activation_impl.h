@@ -124,9 +124,7 @@ NNF_HOT int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL 
         break;
     case NNF_SILU:
         for (size_t i = 0; i < n; i++) {
-            /* the logistic s = a / z from the forward's a = z s, as gelu's Phi */
-            int tiny = z[i] < (REAL)1e-30 && z[i] > (REAL)-1e-30;
-            REAL s = tiny ? (REAL)0.5 : a[i] / z[i];
+            REAL s = R_LOGISTIC(z[i]);
             delta[i] *= s * (1 + z[i] * (1 - s));
         }
         break;
