@@ -11,6 +11,7 @@
 #define R_EXPM1 nnf_expm1f
 #define R_LOG1P nnf_log1pf
 #define R_ERF nnf_erff
+#define R_ERF_E nnf__erf_ef
 #define R_TANH nnf_tanhf
 #define R_LOGISTIC nnf_logisticf
 #define R_SOFTPLUS nnf_softplusf

@@ -11,6 +11,7 @@
 #define R_EXPM1 nnf_expm1
 #define R_LOG1P nnf_log1p
 #define R_ERF nnf_erf
+#define R_ERF_E nnf__erf_e
 #define R_TANH nnf_tanh
 #define R_LOGISTIC nnf_logistic
 #define R_SOFTPLUS nnf_softplus
