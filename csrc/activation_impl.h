@@ -84,6 +84,51 @@ NNF_HOT int SFX(nnf_activation_forward)(REAL *a, REAL *z, const REAL *bias, int 
     return NNF_OK;
 }
 
+/* Whether a training forward keeps f'(z) for its backward (activation_forward_grad):
+ * the activations whose derivative needs an exp or an erf of its own, which the
+ * forward has at hand. The others' derivatives are a few operations on z or a. */
+static int SFX(keeps_grad)(int act)
+{
+    return act == NNF_GELU || act == NNF_SILU || act == NNF_SOFTPLUS;
+}
+
+/* a = f(z) and d = f'(z) (n) for an activation that keeps_grad, z's bias already
+ * added. a is what nnf_activation_forward gives, to the bit; d is what
+ * nnf_activation_backward multiplies by (silu's and softplus's to the bit,
+ * gelu's with Phi(z) from the erf rather than a / z). */
+static NNF_HOT void SFX(activation_forward_grad)(REAL *restrict a, REAL *restrict d,
+                                                 const REAL *restrict z, int act, size_t n)
+{
+    switch (act) {
+    case NNF_GELU:
+        for (size_t i = 0; i < n; i++) {
+            REAL e, erf = R_ERF_E(z[i] * (REAL)NNF_SQRT1_2, &e);
+            REAL cdf = (REAL)0.5 * (1 + erf);
+            a[i] = (REAL)0.5 * z[i] * (1 + erf);
+            /* e = exp(-z^2 / 2), or 0 where the pdf term is below an ulp of
+             * the derivative's 1 (so an infinite z does not make 0 * inf) */
+            d[i] = cdf + (e > 0 ? z[i] * ((REAL)NNF_INV_SQRT_2PI * e) : 0);
+        }
+        break;
+    case NNF_SILU:
+        for (size_t i = 0; i < n; i++) {
+            REAL s = R_LOGISTIC(z[i]);
+            a[i] = z[i] * s;
+            d[i] = s * (1 + z[i] * (1 - s));
+        }
+        break;
+    case NNF_SOFTPLUS:
+        for (size_t i = 0; i < n; i++) {
+            REAL s;
+            a[i] = R_SOFTPLUS_LOGISTIC(z[i], &s);
+            d[i] = s;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 NNF_HOT int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL *a, int act,
                                  double param, size_t n)
 {

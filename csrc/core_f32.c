@@ -15,6 +15,7 @@
 #define R_TANH nnf_tanhf
 #define R_LOGISTIC nnf_logisticf
 #define R_SOFTPLUS nnf_softplusf
+#define R_SOFTPLUS_LOGISTIC nnf__softplus_logisticf
 #define R_SQRT sqrtf
 #define R_EPS FLT_EPSILON
 #define R_BLAS_GEMM nnf_blas_sgemm

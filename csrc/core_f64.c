@@ -15,6 +15,7 @@
 #define R_TANH nnf_tanh
 #define R_LOGISTIC nnf_logistic
 #define R_SOFTPLUS nnf_softplus
+#define R_SOFTPLUS_LOGISTIC nnf__softplus_logistic
 #define R_SQRT sqrt
 #define R_EPS DBL_EPSILON
 #define R_BLAS_GEMM nnf_blas_dgemm

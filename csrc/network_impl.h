@@ -20,6 +20,9 @@ struct SFX(nnf_workspace) {
     REAL **drop, **mask;   /* (L) for hidden layers with dropout: a[l] * mask[l] and
                               the mask (0 or 1/keep), (capacity, units[l]) each */
     int dropped;           /* whether the last forward pass applied dropout */
+    REAL **d;              /* (L) for hidden layers whose activation keeps_grad
+                              (activation_impl.h): f'(z[l]), (capacity, units[l]) */
+    int grads_kept;        /* whether the last forward pass wrote d */
     REAL *delta[2];        /* (capacity, max units) each, used in turn going backward */
     REAL *wt;              /* (n_wt) a transposed copy of a weight matrix, for
                               backpropagating deltas (dense_backward), allocated
@@ -57,6 +60,7 @@ void SFX(nnf_workspace_free)(SFX(nnf_workspace) *ws)
     free(ws->h);
     free(ws->drop);
     free(ws->mask);
+    free(ws->d);
     free(ws->block);
     free(ws->xb);
     free(ws->wt);
@@ -89,9 +93,10 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
     ws->h = calloc(L, sizeof(REAL *));
     ws->drop = calloc(L, sizeof(REAL *));
     ws->mask = calloc(L, sizeof(REAL *));
+    ws->d = calloc(L, sizeof(REAL *));
     ws->rows = malloc(capacity * sizeof(size_t));
     if (!ws->units || !ws->activation || !ws->act_param || !ws->dropout || !ws->w_off ||
-        !ws->b_off || !ws->z || !ws->a || !ws->h || !ws->drop || !ws->mask || !ws->rows) {
+        !ws->b_off || !ws->z || !ws->a || !ws->h || !ws->drop || !ws->mask || !ws->d || !ws->rows) {
         SFX(nnf_workspace_free)(ws);
         return NULL;
     }
@@ -115,6 +120,7 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
     for (size_t l = 1; l <= L; l++) {
         total += 2 * capacity * arch->units[l];
         if (l < L && ws->dropout[l - 1] > 0) total += 2 * capacity * arch->units[l];
+        if (l < L && SFX(keeps_grad)(arch->activation[l - 1])) total += capacity * arch->units[l];
         if (arch->units[l] > max_units) max_units = arch->units[l];
         /* for a batch of any size: if the copy pays for some, it pays for the
          * fewest rows it ever pays for */
@@ -137,6 +143,9 @@ SFX(nnf_workspace) *SFX(nnf_workspace_new)(const nnf_arch *arch, size_t capacity
         if (l < L && ws->dropout[l - 1] > 0) {
             ws->drop[l] = p; p += capacity * arch->units[l];
             ws->mask[l] = p; p += capacity * arch->units[l];
+        }
+        if (l < L && SFX(keeps_grad)(arch->activation[l - 1])) {
+            ws->d[l] = p; p += capacity * arch->units[l];
         }
     }
     ws->delta[0] = p; p += capacity * max_units;
@@ -165,29 +174,36 @@ static void SFX(dropout_forward)(REAL *drop, REAL *mask, const REAL *a, double r
 
 /* Forward through every layer for B rows. x is the dense batch input (B,F), or
  * NULL for CSR input, whose rows are `rows`. With rng non-NULL, dropout is
- * applied (training). Leaves the output layer's pre-activation in z[L] (bias
- * added, no output activation). */
+ * applied (training). With for_backward, the layers that keep their
+ * activation's derivative write it to d. Leaves the output layer's
+ * pre-activation in z[L] (bias added, no output activation). */
 static int SFX(forward_batch)(SFX(nnf_workspace) *ws, const REAL *params, const REAL *x,
                               const SFX(nnf_data) *data, const size_t *rows, size_t B,
-                              uint64_t *rng)
+                              uint64_t *rng, int for_backward)
 {
     size_t L = ws->n_layers;
     int status = NNF_OK;
     ws->h[0] = (REAL *)x;
     ws->dropped = rng != NULL;
+    ws->grads_kept = for_backward;
     for (size_t l = 0; l < L && status == NNF_OK; l++) {
         const REAL *w = params + ws->w_off[l], *b = params + ws->b_off[l];
         int last = l == L - 1;
         int act = last ? NNF_IDENTITY : ws->activation[l];
-        REAL *out = last ? ws->z[l + 1] : ws->a[l + 1];
+        /* a layer keeping its derivative: z first, then a and d from it */
+        REAL *d = !last && for_backward ? ws->d[l + 1] : NULL;
+        REAL *z = ws->z[l + 1], *out = last || d ? z : ws->a[l + 1];
+        int layer_act = d ? NNF_IDENTITY : act;
         if (l == 0 && x == NULL)
-            status = SFX(nnf_sparse_dense_forward)(ws->z[1], out, data, rows, w, b, act,
+            status = SFX(nnf_sparse_dense_forward)(z, out, data, rows, w, b, layer_act,
                                                    ws->act_param[l], B, ws->units[1]);
         else
-            status = SFX(nnf_dense_forward)(ws->z[l + 1], out, ws->h[l], w, b, act,
+            status = SFX(nnf_dense_forward)(z, out, ws->h[l], w, b, layer_act,
                                             ws->act_param[l], B, ws->units[l],
                                             ws->units[l + 1]);
         if (last) break;
+        if (d && status == NNF_OK)
+            SFX(activation_forward_grad)(ws->a[l + 1], d, z, act, B * ws->units[l + 1]);
         ws->h[l + 1] = ws->a[l + 1];
         if (rng != NULL && ws->dropout[l] > 0) {
             SFX(dropout_forward)(ws->drop[l + 1], ws->mask[l + 1], ws->a[l + 1],
@@ -228,9 +244,13 @@ static int SFX(backward_batch)(SFX(nnf_workspace) *ws, const REAL *params,
         size_t n = B * ws->units[l];
         if (ws->dropped && ws->dropout[l - 1] > 0)
             for (size_t i = 0; i < n; i++) dinp[i] *= ws->mask[l][i];
-        status = SFX(nnf_activation_backward)(dinp, ws->z[l], ws->a[l], ws->activation[l - 1],
-                                              ws->act_param[l - 1], n);
-        if (status != NNF_OK) return status;
+        if (ws->grads_kept && ws->d[l]) {
+            for (size_t i = 0; i < n; i++) dinp[i] *= ws->d[l][i];
+        } else {
+            status = SFX(nnf_activation_backward)(dinp, ws->z[l], ws->a[l],
+                                                  ws->activation[l - 1], ws->act_param[l - 1], n);
+            if (status != NNF_OK) return status;
+        }
         REAL *tmp = dout; dout = dinp; dinp = tmp;
     }
     return NNF_OK;
@@ -256,11 +276,11 @@ static const size_t *SFX(consecutive_rows)(SFX(nnf_workspace) *ws, size_t first,
 /* Forward pass (no dropout) over the chunk of B rows starting at `start`. */
 static int SFX(forward_chunk)(SFX(nnf_workspace) *ws, const REAL *params,
                               const SFX(nnf_data) *data, size_t start, size_t B,
-                              const size_t **rows)
+                              const size_t **rows, int for_backward)
 {
     const REAL *x = SFX(is_sparse)(data) ? NULL : data->X + start * data->n_features;
     *rows = x ? NULL : SFX(consecutive_rows)(ws, start, B);
-    return SFX(forward_batch)(ws, params, x, data, *rows, B, NULL);
+    return SFX(forward_batch)(ws, params, x, data, *rows, B, NULL, for_backward);
 }
 
 /* ws->xb, the gathered input of up to ws->capacity rows of F features. */
@@ -310,7 +330,7 @@ static int SFX(predict_chunk)(REAL *out, SFX(nnf_workspace) *ws, const REAL *par
         : SFX(all_finite)(data->X + start * data->n_features, B * data->n_features);
     if (!finite) return NNF_EINPUT;
     const size_t *rows;
-    int status = SFX(forward_chunk)(ws, params, data, start, B, &rows);
+    int status = SFX(forward_chunk)(ws, params, data, start, B, &rows, 0);
     if (status != NNF_OK) return status;
     return SFX(nnf_activation_forward)(out + start * O, ws->z[L], NULL,
                                        ws->activation[L - 1], 0, B, O);
@@ -390,7 +410,7 @@ int SFX(nnf_forward_all)(REAL **out, SFX(nnf_workspace) *ws, const REAL *params,
     for (size_t start = 0; start < N; start += ws->capacity) {
         size_t B = N - start < ws->capacity ? N - start : ws->capacity;
         const size_t *rows;
-        int status = SFX(forward_chunk)(ws, params, data, start, B, &rows);
+        int status = SFX(forward_chunk)(ws, params, data, start, B, &rows, 0);
         if (status != NNF_OK) return status;
         for (size_t l = 1; l <= L; l++) {
             size_t U = ws->units[l];
@@ -426,7 +446,7 @@ int SFX(nnf_loss_grad)(REAL *grad, double *loss, REAL *out, SFX(nnf_workspace) *
         const REAL *sw = data->sample_weight ? data->sample_weight + start : NULL;
         const size_t *rows;
         double part;
-        int status = SFX(forward_chunk)(ws, params, data, start, B, &rows);
+        int status = SFX(forward_chunk)(ws, params, data, start, B, &rows, grad != NULL);
         if (status == NNF_OK)
             status = SFX(nnf_output_loss)(grad ? ws->delta[0] : NULL, ws->a[L], &part, ws->z[L],
                                           data->Y + start * O, sw, ws->loss, ws->loss_param,

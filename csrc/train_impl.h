@@ -228,7 +228,7 @@ static void SFX(batch_part)(SFX(team) *tm, size_t t)
         y = data->Y + first * O;
         sw = data->sample_weight ? data->sample_weight + first : NULL;
     }
-    int status = SFX(forward_batch)(ws, tm->params, x, data, rows, B, tm->rng[t]);
+    int status = SFX(forward_batch)(ws, tm->params, x, data, rows, B, tm->rng[t], 1);
     if (status == NNF_OK)
         status = SFX(nnf_output_loss)(ws->delta[0], ws->a[L], &tm->loss_sum[t], ws->z[L], y,
                                       sw, ws->loss, ws->loss_param, tm->delta_scale, B, O);

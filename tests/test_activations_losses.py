@@ -119,6 +119,36 @@ def test_softplus_does_not_overflow_at_plus_minus_1000(dtype):
         f"softplus(-1000), softplus(1000) = {a[0]}, expected about 0 and exactly 1000")
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ["gelu", "silu", "softplus"])
+def test_kept_derivative_is_exactly_relus_far_from_zero(dtype, act):
+    """Training keeps these activations' derivative from the forward pass
+    (network_impl.h). With every pre-activation at |z| >= 1000 the activation is
+    relu's (z or 0) and its derivative 1 or 0, exactly: the network's loss,
+    gradient and a training step must be relu's to the bit (no 0 * inf, no tail
+    term left over)."""
+    x = np.array([[1.0], [-1.0], [2.0], [-3.0], [0.5], [-0.75]], dtype)
+    y = np.array([[0.5], [-1.0], [2.0], [0.0], [1.0], [-0.5]], dtype)
+    # W1 (1x3) scales every |x| >= 0.5 to |z| >= 1000, with b1 = 0; then W2, b2
+    params = np.array([2000.0, -3000.0, 4000.0, 1e-3, -2e-3, 5e-4, 0.0, 0.0, 0.0, 0.1],
+                      dtype)
+
+    def run(hidden):
+        net = _core.Network([1, 3, 1], [hidden, "identity"], "squared_error", dtype, len(x))
+        loss, grad = net.loss_grad(params, x, y, None, 0.0)
+        stepped = params.copy()
+        net.train_epoch(stepped, np.zeros(len(params), dtype), _core.seed_state(0), x, y,
+                        None, len(x), False, "sgd", 1e-4, momentum=0.0, nesterov=False)
+        return loss, grad, stepped
+
+    (loss, grad, stepped), (r_loss, r_grad, r_stepped) = run(act), run("relu")
+    assert np.isfinite(loss) and np.all(np.isfinite(grad)), f"{act}: {loss}, {grad}"
+    assert np.count_nonzero(r_grad[:3]) == 3, "the check needs every hidden unit live"
+    assert loss == r_loss, f"{act} loss {loss!r}, relu's {r_loss!r}"
+    assert_array_equal(grad, r_grad, err_msg=f"{act}: gradient differs from relu's")
+    assert_array_equal(stepped, r_stepped, err_msg=f"{act}: training step differs from relu's")
+
+
 # absolute error: |p - y|; Huber: 0.5 r^2 for |r| <= delta, delta (|r| - delta / 2) beyond.
 def robust_entry_loss(loss, r, huber_delta):
     if loss == "absolute_error":
