@@ -442,19 +442,42 @@ def test_fit_restores_the_blas_limit_also_when_it_fails(Estimator):
     y = rng.integers(0, 2, 400) if Estimator is MLPClassifier else rng.normal(size=400)
     with threadpool_limits(limits=2, user_api="blas"):
         before = blas_limits()
-        Estimator(hidden_layer_sizes=(8,), batch_size=64, max_iter=2).fit(X, y)
+        # (64, 64): epochs large enough to share (_threads.SMALL_EPOCH)
+        Estimator(hidden_layer_sizes=(64, 64), batch_size=64, max_iter=2).fit(X, y)
         assert blas_limits() == before
         with pytest.raises(ValueError, match="non-finite"):
-            Estimator(hidden_layer_sizes=(8,), batch_size=64, max_iter=50, solver="sgd",
+            Estimator(hidden_layer_sizes=(64, 64), batch_size=64, max_iter=50, solver="sgd",
                       learning_rate_init=1e12, momentum=0.0).fit(X * 1e30, y)
         assert blas_limits() == before
+
+
+def test_a_small_epoch_runs_on_the_calling_thread_and_a_large_one_is_shared(monkeypatch):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(2000, 10))
+    y = (X[:, 0] > 0).astype(int)
+    entered = []
+    original = _threads.single_threaded_blas
+    monkeypatch.setattr(_threads, "single_threaded_blas",
+                        lambda: entered.append(1) or original())
+    with threadpool_limits(limits=2, user_api="blas"):
+        # rows x weights below SMALL_EPOCH: one thread, BLAS left alone
+        assert _threads.epoch_threads(100, 100, 176) == 1
+        model = MLPClassifier(hidden_layer_sizes=(16,), random_state=0)
+        for start in range(0, 500, 100):
+            model.partial_fit(X[start:start + 100], y[start:start + 100], classes=[0, 1])
+        assert entered == [], "a 100-row partial_fit call of a (16,) network woke the team"
+        shared = min(2, _core.usable_cpus())
+        assert _threads.epoch_threads(2000, 200, 4_864) == shared
+        MLPClassifier(hidden_layer_sizes=(64, 64), max_iter=1).fit(X, y)
+        assert len(entered) == (1 if shared > 1 else 0), (
+            f"a 2000-row (64, 64) fit entered single_threaded_blas {len(entered)} times")
 
 
 def test_concurrent_threaded_fits_agree_with_sequential_ones():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(2000, 10)).astype(np.float32)
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
-    params = dict(hidden_layer_sizes=(16,), batch_size=128, max_iter=3, random_state=0)
+    params = dict(hidden_layer_sizes=(64, 64), batch_size=128, max_iter=3, random_state=0)
     sequential = [MLPClassifier(**params).fit(X, y).coefs_[0] for _ in range(2)]
     results = [None, None]
 

@@ -917,7 +917,8 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
         last_params, last_state, last_t = params.copy(), self._opt_state.copy(), self._opt_t
         # Each minibatch is shared by up to n_threads threads of the C core, each
         # calling BLAS on its part; BLAS's own threads would compete with them.
-        n_threads = min(_threads.fit_threads(), batch_size // _core.MIN_ROWS_PER_THREAD)
+        n_threads = _threads.epoch_threads(n_samples, batch_size,
+                                           sum(c.size for c in self.coefs_))
         blas_limit = contextlib.ExitStack()
         if n_threads > 1:
             blas_limit.enter_context(_threads.single_threaded_blas())
@@ -963,7 +964,7 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
                     clip_value=self.clip_value or 0.0,
                     t=self._opt_t,
                     grad_norms=grad_norms,
-                    n_threads=max(n_threads, 1),
+                    n_threads=n_threads,
                 )
                 if not (np.isfinite(params).all() and np.isfinite(self._opt_state).all()):
                     raise _core.NonFiniteError("nnfast: the weights became NaN or infinite")

@@ -145,7 +145,7 @@ def epoch_only_seconds(model, batches):
     """(wall, CPU) seconds of the C epochs of partial_fit calls on batches, alone: each
     batch converted as partial_fit converts it, given to Network.train_epoch
     with a copy of the model's fitted state and the threads partial_fit uses."""
-    from nnfast import _core, _threads
+    from nnfast import _threads
 
     dtype = model._params.dtype
     fed = [(np.ascontiguousarray(X, dtype=dtype), model._encode(y).astype(dtype))
@@ -155,7 +155,8 @@ def epoch_only_seconds(model, batches):
     grad_norms = np.zeros(2 * len(model.coefs_))
     batch_size = min(200, len(fed[0][0]))
     net = model._network(batch_size, training=True)
-    n_threads = max(1, min(_threads.fit_threads(), batch_size // _core.MIN_ROWS_PER_THREAD))
+    n_threads = _threads.epoch_threads(len(fed[0][0]), batch_size,
+                                       sum(c.size for c in model.coefs_))
     limit = _threads.single_threaded_blas() if n_threads > 1 else contextlib.nullcontext()
     def epochs():
         nonlocal t
