@@ -15,6 +15,7 @@ import sklearn.neural_network
 
 import nnfast
 from nnfast.bench import TorchMLP, blas_threads
+from workloads import dataset
 
 try:
     import torch
@@ -68,3 +69,35 @@ def contender_params(contenders=CONTENDERS):
         pytest.param(c, id=c.name, marks=[pytest.mark.skip(reason=c.missing)] if c.missing else [])
         for c in contenders
     ]
+
+
+def benchmark_fit(benchmark, workload, contender, fit_rounds, **extra_info):
+    """Time ``fit_rounds`` fits of workload by contender, record them with
+    extra_info, and check the last one: it ran the workload's epochs and its
+    train score beats the workload's floor (so the smoke run checks every fit)."""
+    X, y = dataset(workload, contender.dtype)
+    model = benchmark.pedantic(
+        lambda: contender.make(workload).fit(X, y), rounds=fit_rounds, iterations=1
+    )
+    score = model.score(X, y)
+    benchmark.extra_info.update(
+        workload=workload.name,
+        n_samples=workload.n_samples,
+        hidden=list(workload.hidden),
+        epochs=workload.epochs,
+        batch_size=workload.batch_size,
+        dtype=contender.dtype,
+        contender=contender.name,
+        threads=contender.threads(),
+        train_score=score,
+        **extra_info,
+    )
+    assert model.n_iter_ == workload.epochs, (
+        f"{contender.name} stopped after {model.n_iter_} of {workload.epochs} epochs"
+    )
+    metric = "R^2" if workload.task == "regression" else "accuracy"
+    assert score > workload.score_floor, (
+        f"{contender.name} on {workload.name}: train {metric} {score:.4f} "
+        f"is not above the floor {workload.score_floor}"
+    )
+    return model

@@ -9,9 +9,8 @@ workload's epochs and must beat its score floor, so the smoke run
 
 import pytest
 
-from contenders import CONTENDERS, contender_params
+from contenders import CONTENDERS, benchmark_fit, contender_params
 from nnfast._workloads import activation_workloads
-from workloads import dataset
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -29,29 +28,5 @@ def test_fit_activation(benchmark, workload, contender, fit_rounds):
     if contender.library == "scikit-learn" and workload.activation not in SKLEARN_COMPARED:
         pytest.skip(f"scikit-learn is timed on {', '.join(SKLEARN_COMPARED)} here "
                     "(relu in test_fit.py)")
-    X, y = dataset(workload, contender.dtype)
     benchmark.group = workload.name
-
-    model = benchmark.pedantic(
-        lambda: contender.make(workload).fit(X, y), rounds=fit_rounds, iterations=1
-    )
-
-    score = model.score(X, y)
-    benchmark.extra_info.update(
-        workload=workload.name,
-        activation=workload.activation,
-        n_samples=workload.n_samples,
-        hidden=list(workload.hidden),
-        epochs=workload.epochs,
-        batch_size=workload.batch_size,
-        dtype=contender.dtype,
-        contender=contender.name,
-        threads=contender.threads(),
-        train_score=score,
-    )
-    assert model.n_iter_ == workload.epochs
-    assert score > workload.score_floor, (
-        f"{contender.name} with {workload.activation}: train R^2 {score:.4f} "
-        f"is not above the floor {workload.score_floor}"
-    )
-
+    benchmark_fit(benchmark, workload, contender, fit_rounds, activation=workload.activation)

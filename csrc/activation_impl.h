@@ -11,20 +11,33 @@ static void SFX(add_bias)(REAL *z, const REAL *bias, size_t B, size_t OC)
     }
 }
 
+/* The sum of x (n) in eight interleaved partial sums (lane k adds x[k], x[k + 8],
+ * ...), joined in a fixed order: the same additions whatever the vector width of
+ * the clone or the alignment of x, so the result depends on x alone; vectorised
+ * where a serial sum waits on each addition. */
+static inline REAL SFX(sum8)(const REAL *x, size_t n)
+{
+    REAL acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (size_t k = 0; k < 8; k++) acc[k] += x[j + k];
+    for (size_t k = 0; j + k < n; k++) acc[k] += x[j + k];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 /* p (B,OC) = softmax of each row of z (B,OC); p may alias z. */
-static void SFX(softmax_rows)(REAL *p, const REAL *z, size_t B, size_t OC)
+static NNF_HOT void SFX(softmax_rows)(REAL *p, const REAL *z, size_t B, size_t OC)
 {
     if (OC == 0) return;
     for (size_t i = 0; i < B; i++) {
         const REAL *zr = z + i * OC;
         REAL *pr = p + i * OC;
+        /* the maximum is the same in any order (a NaN makes the row NaN either way) */
         REAL zmax = zr[0];
+#pragma omp simd reduction(max : zmax)
         for (size_t j = 1; j < OC; j++) zmax = zr[j] > zmax ? zr[j] : zmax;
-        /* two loops: the exps vectorise, the sum keeps its order */
         for (size_t j = 0; j < OC; j++) pr[j] = R_EXP(zr[j] - zmax);
-        REAL sum = 0;
-        for (size_t j = 0; j < OC; j++) sum += pr[j];
-        REAL inv = 1 / sum;
+        REAL inv = 1 / SFX(sum8)(pr, OC);
         for (size_t j = 0; j < OC; j++) pr[j] *= inv;
     }
 }

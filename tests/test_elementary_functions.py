@@ -13,6 +13,7 @@ a dense sample of it: every 97th float32 bit pattern of each function's range.
 import numpy as np
 import pytest
 import scipy.special
+from numpy.testing import assert_allclose
 
 from nnfast import _core
 
@@ -200,6 +201,25 @@ def test_activation_rows_do_not_depend_on_the_rows_around_them(act, dtype):
         part = np.ones(z.size - 5, dtype)
         _core.activation_backward(part, z.ravel()[5:], whole.ravel()[5:], act)
         assert np.array_equal(_bits(part), _bits(delta[5:])), f"{act}' depends on offset"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("width", [7, 8, 100, 101])
+def test_softmax_rows_do_not_depend_on_their_alignment(width, dtype):
+    # each row's sum is taken in eight interleaved lanes (activation_impl.h): the
+    # same additions at any address, in any clone
+    rng = np.random.default_rng(4)
+    z = (rng.standard_normal((6, width)) * 4).astype(dtype)
+    whole = np.empty_like(z)
+    _core.activation_forward(whole, z.copy(), np.zeros(0, dtype), "softmax")
+    for shift in (1, 3, 5):
+        buffer = np.zeros(z.size + shift, dtype)
+        shifted = buffer[shift:].reshape(z.shape)
+        shifted[...] = z
+        _core.activation_forward(shifted, shifted, np.zeros(0, dtype), "softmax")
+        assert np.array_equal(_bits(shifted), _bits(whole)), (
+            f"softmax over {width} classes differs {shift} elements off its alignment")
+    assert_allclose(whole.sum(axis=1), 1, rtol=8 * np.finfo(dtype).eps)
 
 
 def test_unknown_function_is_a_value_error():
