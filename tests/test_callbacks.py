@@ -13,22 +13,16 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
 import nnfast
 from nnfast import MLPClassifier, MLPRegressor, Perceptron
 from nnfast.callbacks import HAS_CALLBACK_API
 from sigint import interrupted_after
+from small_problems import X_IRIS, X_REG, Y_IRIS, Y_REG, data_for, quiet_fit
 
 pytestmark = pytest.mark.skipif(
     not HAS_CALLBACK_API, reason="scikit-learn < 1.9 has no callback API (sklearn.callback)")
-
-X_IRIS, Y_IRIS = load_iris(return_X_y=True)
-X_IRIS = (X_IRIS - X_IRIS.mean(0)) / X_IRIS.std(0)
-X_REG, Y_REG = make_regression(n_samples=120, n_features=5, noise=1.0, random_state=0)
-Y_REG = Y_REG / Y_REG.std()
-
 
 class Recorder:
     """Records every hook call; on_fit_task_end returns `stop_at(context)`."""
@@ -76,12 +70,6 @@ class Light:
         self.ends += 1
 
 
-def quiet_fit(model, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(X, y, **kwargs)
-
-
 CASES = {
     "adam": lambda: MLPClassifier(hidden_layer_sizes=(8,), max_iter=6, tol=0, random_state=0),
     "sgd": lambda: MLPRegressor(hidden_layer_sizes=(8,), solver="sgd", max_iter=6, tol=0,
@@ -90,10 +78,6 @@ CASES = {
                                    random_state=0),
     "perceptron": lambda: Perceptron(max_iter=6, random_state=0),
 }
-
-
-def data_for(model):
-    return (X_REG, Y_REG) if isinstance(model, MLPRegressor) else (X_IRIS, Y_IRIS)
 
 
 # ---------------------------------------------------------------- the task tree

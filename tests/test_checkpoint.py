@@ -11,26 +11,19 @@ import subprocess
 import sys
 import textwrap
 import time
-import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_iris, make_regression
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.datasets import make_regression
 
 import nnfast
 from nnfast import MLPClassifier, MLPRegressor, Perceptron
 from nnfast.callbacks import HAS_CALLBACK_API, ModelCheckpoint
+from small_problems import X_IRIS, X_REG, Y_IRIS, Y_REG, data_for, quiet
 
 needs_callbacks = pytest.mark.skipif(
     not HAS_CALLBACK_API, reason="scikit-learn < 1.9 has no callback API (sklearn.callback)")
-
-X_IRIS, Y_IRIS = load_iris(return_X_y=True)
-X_IRIS = (X_IRIS - X_IRIS.mean(0)) / X_IRIS.std(0)
-X_REG, Y_REG = make_regression(n_samples=150, n_features=6, noise=1.0, random_state=0)
-Y_REG = Y_REG / Y_REG.std()
-
 
 class StopAt:
     """Stops the fit after epoch `epoch` (1-based), as a killed process would."""
@@ -49,12 +42,6 @@ class StopAt:
 
     def on_fit_task_end(self, estimator, context):
         return context.task_name == "epoch" and context.task_id + 1 == self.epoch
-
-
-def quiet(call, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return call(*args, **kwargs)
 
 
 def assert_same_training(resumed, full):
@@ -168,10 +155,6 @@ RESUMABLE = {
         n_iter_no_change=2, tol=1e-2, max_iter=12, batch_size=16, dtype="float64",
         random_state=0),
 }
-
-
-def data_for(model):
-    return (X_REG, Y_REG) if isinstance(model, MLPRegressor) else (X_IRIS, Y_IRIS)
 
 
 @needs_callbacks
