@@ -142,6 +142,12 @@ static NNF_HOT void SFX(activation_forward_grad)(REAL *restrict a, REAL *restric
     }
 }
 
+/* delta (n) *= factor (n), element by element: a kept derivative, a dropout mask */
+static NNF_HOT void SFX(multiply_by)(REAL *restrict delta, const REAL *restrict factor, size_t n)
+{
+    for (size_t i = 0; i < n; i++) delta[i] *= factor[i];
+}
+
 NNF_HOT int SFX(nnf_activation_backward)(REAL *delta, const REAL *z, const REAL *a, int act,
                                  double param, size_t n)
 {

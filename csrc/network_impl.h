@@ -242,10 +242,9 @@ static int SFX(backward_batch)(SFX(nnf_workspace) *ws, const REAL *params,
         if (status != NNF_OK) return status;
         if (l == 0) break;
         size_t n = B * ws->units[l];
-        if (ws->dropped && ws->dropout[l - 1] > 0)
-            for (size_t i = 0; i < n; i++) dinp[i] *= ws->mask[l][i];
+        if (ws->dropped && ws->dropout[l - 1] > 0) SFX(multiply_by)(dinp, ws->mask[l], n);
         if (ws->grads_kept && ws->d[l]) {
-            for (size_t i = 0; i < n; i++) dinp[i] *= ws->d[l][i];
+            SFX(multiply_by)(dinp, ws->d[l], n);
         } else {
             status = SFX(nnf_activation_backward)(dinp, ws->z[l], ws->a[l],
                                                   ws->activation[l - 1], ws->act_param[l - 1], n);
