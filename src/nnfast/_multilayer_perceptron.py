@@ -1,10 +1,12 @@
 """MLPClassifier and MLPRegressor: scikit-learn's estimators, trained by the C core.
 
 The constructor arguments, fitted attributes and behaviour follow
-``sklearn.neural_network`` (1.9); what differs is where the work happens. Python
-validates input and runs the per-epoch logic (verbose output, learning-rate
-schedule, early stopping, tolerance); every minibatch runs in C with the GIL
-released (see ``_core.Network.train_epoch``).
+``sklearn.neural_network`` (1.9); what differs is where the work happens. This
+module is the estimators' API: it validates the settings and the data, builds
+the C network, predicts, and hands each fit to a driver of ``_training``
+(sgd/adam epochs, L-BFGS), which runs the per-epoch logic (verbose output,
+learning-rate schedule, early stopping, tolerance, callbacks); every minibatch
+runs in C with the GIL released (see ``_core.Network.train_epoch``).
 
 All weights and biases live in one flat array ``_params`` (all weights, then all
 biases, as scikit-learn packs them); ``coefs_`` and ``intercepts_`` are views into
@@ -15,15 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import operator
-import time
-import warnings
 from abc import ABC, abstractmethod
 from collections import namedtuple
 from numbers import Integral, Real
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
@@ -31,9 +30,7 @@ from sklearn.base import (
     RegressorMixin,
     is_classifier,
 )
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -45,12 +42,12 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from nnfast import _core, _stream, _threads, callbacks, metrics
+from nnfast import _core, _stream, _threads, _training, callbacks
 from nnfast._compat import check_sample_weight
-from nnfast.inspection import diagnose_gradients
+from nnfast._training import _HISTORY_KEYS, _MONITOR_METRICS, _SKLEARN_SCHEDULES
 from nnfast.inspection import summary as _summary
 from nnfast.schedules import NAMED as _NAMED_SCHEDULES
-from nnfast.schedules import FromCallable, Schedule, TrainingState
+from nnfast.schedules import Schedule
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -80,34 +77,10 @@ else:
     from sklearn.utils.metaestimators import available_if
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
-# history_: one entry per epoch (sgd, adam). Validation entries are NaN when no
-# validation data is used; gradient norms are per layer.
-_HISTORY_KEYS = (
-    "epoch", "loss", "val_loss", "val_score", "val_metric", "learning_rate", "time",
-    "weight_grad_norm", "bias_grad_norm",
-)
 _ACTIVATION_ALIASES = {"sigmoid": "logistic", "swish": "silu"}
 _HIDDEN_ACTIVATIONS = {
     "identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus",
 } | set(_ACTIVATION_ALIASES)
-_SKLEARN_SCHEDULES = {"constant", "invscaling", "adaptive"}
-# What `monitor` may name besides "score" and "loss": nnfast.metrics functions,
-# as (function, keyword arguments, greater is better, for classifiers).
-_MONITOR_METRICS = {
-    "accuracy": (metrics.accuracy_score, {}, True, True),
-    **{
-        f"{name}{suffix}": (function, {"average": average}, True, True)
-        for name, function in (("precision", metrics.precision_score),
-                               ("recall", metrics.recall_score),
-                               ("f1", metrics.f1_score))
-        for suffix, average in (("", "binary"), ("_macro", "macro"), ("_micro", "micro"),
-                                ("_weighted", "weighted"))
-    },
-    "r2": (metrics.r2_score, {}, True, False),
-    "mean_squared_error": (metrics.mean_squared_error, {}, False, False),
-    "root_mean_squared_error": (metrics.root_mean_squared_error, {}, False, False),
-    "mean_absolute_error": (metrics.mean_absolute_error, {}, False, False),
-}
 _INITS = {"glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal"}
 # Rows per C call when predicting or computing the full-batch gradient: large
 # enough for efficient GEMMs, small enough to keep the activations in cache.
@@ -142,13 +115,6 @@ def _layer_views(block, shapes):
         intercepts.append(block[start : start + fan_out])
         start += fan_out
     return coefs, intercepts
-
-
-class _StopFit(Exception):
-    """A callback asked to stop an lbfgs fit at iterate `x` (loss `loss`)."""
-
-    def __init__(self, x, loss):
-        self.x, self.loss = x, loss
 
 
 class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, ABC):
@@ -410,6 +376,12 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
             loss_param=self._loss_param(),
         )
 
+    def _chunked_network(self, n_rows):
+        """The C network (no dropout) for a pass over n_rows rows, which it
+        takes in chunks of at most _CHUNK_ROWS: the full-batch loss and
+        gradient, the validation set, forward."""
+        return self._network(max(1, min(n_rows, _CHUNK_ROWS)))
+
     @staticmethod
     def _as_compute(X, dtype):
         """X as the C core takes it: C-contiguous dense, or CSR with int64
@@ -658,10 +630,10 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
             if stochastic:
                 if not incremental:
                     self._unfinished_fit = unfinished if resume else {"first_pass": first_pass}
-                self._fit_stochastic(X, y, sample_weight, incremental, validation_data,
-                                     tasks, resume)
+                _training.fit_stochastic(self, X, y, sample_weight, incremental,
+                                         validation_data, tasks, resume)
             else:
-                self._fit_lbfgs(X, y, sample_weight, tasks)
+                _training.fit_lbfgs(self, X, y, sample_weight, tasks)
         finally:
             self.__dict__.pop("_unfinished_fit", None)
         self._check_finite_weights()
@@ -711,410 +683,6 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
             if getattr(self, key, None) is not None:
                 attributes[key] = getattr(self, key).copy()
         return attributes
-
-    def _fit_lbfgs(self, X, y, sample_weight, tasks=None):
-        params = self._packed_params()
-        net = self._network(min(X.shape[0], _CHUNK_ROWS))
-        best = {"loss": np.inf, "x": params.copy()}
-        start = time.perf_counter()
-
-        def loss_grad(x):
-            # An iteration's task begins with its first evaluation, so that
-            # scipy's last iteration leaves no task that never ran.
-            if tasks is not None and tasks.can_begin():
-                tasks.begin("iteration", self._stopped_here)
-            params[:] = x
-            # Ctrl-C is looked at between chunks of the pass, not only between passes
-            loss, grad = net.loss_grad(params, X, y, sample_weight, self.alpha, self.l1,
-                                       interruptible=True)
-            if loss < best["loss"] and np.isfinite(params).all():
-                best["loss"], best["x"] = loss, params.copy()
-            return loss, grad.astype(np.float64)
-
-        def record(intermediate_result):
-            self.n_iter_ += 1
-            self._record_epoch(intermediate_result.fun, np.nan, time.perf_counter() - start)
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {intermediate_result.fun:.8f}")
-            if tasks is not None and tasks.current is not None:
-                # params holds scipy's last evaluation, maybe a line-search
-                # point; the callbacks see the iterate.
-                params[:] = intermediate_result.x
-                self.loss_ = float(intermediate_result.fun)
-                if tasks.end(self._stopped_here):
-                    raise _StopFit(params.copy(), self.loss_)
-
-        self.n_iter_ = 0
-        try:
-            result = scipy.optimize.minimize(
-                loss_grad,
-                params.astype(np.float64),
-                method="L-BFGS-B",
-                jac=True,
-                callback=record,
-                options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
-            )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-            params[:] = best["x"]
-            self.loss_ = best["loss"]
-            return
-        except _StopFit as stop:
-            params[:] = stop.x
-            self.loss_ = stop.loss
-            return
-        if not result.success:
-            warnings.warn(
-                "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
-                "Increase the number of iterations (max_iter) or scale the data."
-                % (result.nit, result.status, result.message),
-                ConvergenceWarning,
-            )
-        self.n_iter_ = min(result.nit, self.max_iter)
-        params[:] = result.x
-        self.loss_ = float(result.fun)
-        if not (np.isfinite(params).all() and np.isfinite(self.loss_)):
-            # scipy tries points where the loss or the weights (cast to the
-            # compute dtype) overflow and may end on one: keep the best finite one.
-            params[:] = best["x"]
-            self.loss_ = float(best["loss"])
-        if not np.isfinite(self.loss_):
-            raise ValueError(
-                "Solver produced a non-finite loss at every point it tried (lbfgs); the "
-                "model keeps the weights it started from. The input data may contain large "
-                "values and need to be preprocessed."
-            )
-
-    def _record_epoch(self, loss, rate, elapsed, validation=(np.nan,) * 3, grad_norms=None):
-        history = self.history_
-        history["epoch"].append(len(history["epoch"]) + 1)
-        history["loss"].append(float(loss))
-        history["val_loss"].append(float(validation[0]))
-        history["val_score"].append(float(validation[1]))
-        history["val_metric"].append(float(validation[2]))
-        history["learning_rate"].append(float(rate))
-        history["time"].append(elapsed)
-        n_layers = len(self.coefs_)
-        norms = np.full(2 * n_layers, np.nan) if grad_norms is None else grad_norms
-        history["weight_grad_norm"].append(norms[:n_layers].tolist())
-        history["bias_grad_norm"].append(norms[n_layers:].tolist())
-
-    def _validation_split(self, X, y, sample_weight, validation_data):
-        """(train X, y, weights), then the validation set as (X, encoded Y,
-        labels or targets for scoring, weights), or None."""
-        if validation_data is not None:
-            if len(validation_data) not in (2, 3):
-                raise ValueError("validation_data must be (X_val, y_val) or "
-                                 "(X_val, y_val, sample_weight_val).")
-            X_val, y_val = validation_data[0], validation_data[1]
-            sw_val = validation_data[2] if len(validation_data) == 3 else None
-            X_val = validate_data(self, X_val, accept_sparse=["csr", "csc"],
-                                  dtype=(np.float64, np.float32), reset=False)
-            Y_val, y_score = self._encode_validation_targets(y_val)
-            if Y_val.shape[0] != X_val.shape[0]:
-                raise ValueError("validation_data: X_val and y_val differ in length.")
-            if sw_val is not None:
-                sw_val = check_sample_weight(sw_val, X_val, ensure_non_negative=True)
-        elif self.early_stopping:
-            # Stratify on the user's labels, not the internal 0./1. encoding: the
-            # partition is the same, and an error names the label the user knows.
-            stratify = (self._label_binarizer.inverse_transform(y)
-                        if is_classifier(self) and self.n_outputs_ == 1 else None)
-            arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-            split = train_test_split(
-                *arrays,
-                random_state=self._random_state,
-                test_size=self.validation_fraction,
-                stratify=stratify,
-            )
-            X, X_val, y, Y_val = split[:4]
-            sample_weight, sw_val = split[4:] if sample_weight is not None else (None, None)
-            if X_val.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase 'validation_fraction' "
-                    "or the size of your dataset."
-                )
-            y = np.ascontiguousarray(y)
-            if sample_weight is not None:
-                sample_weight = np.ascontiguousarray(sample_weight)
-            y_score = (self._label_binarizer.inverse_transform(Y_val)
-                       if is_classifier(self) else Y_val)
-        else:
-            return (X, y, sample_weight), None
-        dtype = self._params.dtype
-        X, X_val = self._as_compute(X, dtype), self._as_compute(X_val, dtype)
-        Y_val = np.ascontiguousarray(np.asarray(Y_val).reshape(X_val.shape[0], -1), dtype=dtype)
-        if sw_val is not None:
-            sw_val = np.ascontiguousarray(sw_val, dtype=dtype)
-        if y_score.ndim == 2 and y_score.shape[1] == 1:
-            y_score = y_score.ravel()
-        return (X, y, sample_weight), (X_val, Y_val, y_score, sw_val)
-
-    def _epoch_rate(self, epoch):
-        """The learning rate of the epoch about to run."""
-        schedule = self.learning_rate
-        if isinstance(schedule, str) and schedule in _SKLEARN_SCHEDULES:
-            return self._learning_rate  # scikit-learn's rules, kept per epoch below
-        if isinstance(schedule, str):
-            schedule = _NAMED_SCHEDULES[schedule]()
-        elif not isinstance(schedule, Schedule):
-            schedule = FromCallable(schedule)
-        state = TrainingState(epoch=epoch, samples_seen=self.t_, max_iter=self.max_iter,
-                              history=self.history_)
-        rate = schedule.rate(self.learning_rate_init, state)
-        if not np.isfinite(rate) or rate < 0:
-            raise ValueError(f"learning_rate schedule gave {rate!r} for epoch {epoch}; "
-                             "rates must be finite and >= 0.")
-        return rate
-
-    def _fit_stochastic(self, X, y, sample_weight, incremental, validation_data, tasks=None,
-                        resume=False):
-        params = self._packed_params()
-        n_state = params.size * (2 if self.solver == "adam" else 1)
-        # warm_start restarts the optimizer (scikit-learn's rule); partial_fit
-        # and a resumed fit go on with it.
-        fresh_optimizer = not (incremental or resume) or getattr(self, "_opt_state", None) is None
-        if fresh_optimizer or self._opt_state.size != n_state:
-            self._opt_state = np.zeros(n_state, dtype=params.dtype)
-            self._opt_t = 0
-            self._learning_rate = float(self.learning_rate_init)
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
-
-        early_stopping = self.early_stopping
-        (X, y, sample_weight), validation = self._validation_split(
-            X, y, sample_weight, validation_data)
-        if validation is not None:
-            if not (resume and hasattr(self, "_best_params")):
-                self._best_params = params.copy()
-            if self.validation_scores_ is None:  # validation_data without early stopping
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-            eval_net = self._network(min(validation[0].shape[0], _CHUNK_ROWS))
-
-        if fresh_optimizer or getattr(self, "_rng_state", None) is None:
-            self._rng_state = _core.seed_state(int(self._random_state.randint(np.iinfo(np.int32).max)))
-
-        n_samples = X.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        elif self.batch_size == "full":
-            batch_size = n_samples
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than sample size. "
-                    "It is going to be clipped"
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-
-        net = (_stream.training_network(self, batch_size) if incremental
-               else self._network(batch_size, training=True))
-        grad_norms = np.zeros(2 * len(self.coefs_))
-        issued_warnings = set()
-        # The C core refuses a non-finite gradient, but a finite step can still
-        # overflow the weights (float32, huge rates): keep the epoch's start.
-        last_params, last_state, last_t = params.copy(), self._opt_state.copy(), self._opt_t
-        # Each minibatch is shared by up to n_threads threads of the C core, each
-        # calling BLAS on its part; BLAS's own threads would compete with them.
-        n_threads = _threads.epoch_threads(n_samples, batch_size,
-                                           sum(c.size for c in self.coefs_))
-        blas_limit = contextlib.ExitStack()
-        if n_threads > 1:
-            blas_limit.enter_context(_threads.single_threaded_blas())
-        start = time.perf_counter()
-        if tasks is not None:
-            tasks.set_training_data(X, self._callback_labels(y), sample_weight)
-        epoch_tasks = tasks is not None and not incremental
-        if resume:
-            start -= self.history_["time"][-1] if self.history_["time"] else 0.0
-        else:
-            self.n_iter_ = 0
-        try:
-            for _ in range(self.max_iter - self.n_iter_):
-                if epoch_tasks:
-                    tasks.begin("epoch", self._stopped_here)
-                # Each fit (warm_start too) runs its schedule from epoch 0;
-                # partial_fit's calls are the epochs of one schedule; a resumed
-                # fit goes on with the schedule of the fit it resumes.
-                epoch = len(self.history_["epoch"]) if incremental else self.n_iter_
-                rate = self._epoch_rate(epoch)
-                np.copyto(last_params, params)
-                np.copyto(last_state, self._opt_state)
-                last_t = self._opt_t
-                loss_sum, _, _, self._opt_t = net.train_epoch(
-                    params,
-                    self._opt_state,
-                    self._rng_state,
-                    X,
-                    y,
-                    sample_weight,
-                    batch_size,
-                    self.shuffle,
-                    self.solver,
-                    rate,
-                    momentum=self.momentum,
-                    nesterov=self.nesterovs_momentum,
-                    beta_1=self.beta_1,
-                    beta_2=self.beta_2,
-                    epsilon=self.epsilon,
-                    alpha=self.alpha,
-                    l1=self.l1,
-                    clip_norm=self.clip_norm or 0.0,
-                    clip_value=self.clip_value or 0.0,
-                    t=self._opt_t,
-                    grad_norms=grad_norms,
-                    n_threads=n_threads,
-                )
-                if not (np.isfinite(params).all() and np.isfinite(self._opt_state).all()):
-                    raise _core.NonFiniteError("nnfast: the weights became NaN or infinite")
-                self.n_iter_ += 1
-                self.loss_ = loss_sum / n_samples
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-
-                val = (np.nan,) * 3
-                if validation is not None:
-                    val = self._validation_figures(eval_net, validation)
-                self._record_epoch(self.loss_, rate, time.perf_counter() - start, val,
-                                   grad_norms)
-                diagnose_gradients(self.history_, issued_warnings)
-                self._update_no_improvement_count(validation is not None, early_stopping)
-                if self.solver == "sgd" and self.learning_rate == "invscaling":
-                    self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
-
-                converged = False
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if early_stopping:
-                        msg = (
-                            "Validation %s did not improve more than tol=%f for %d "
-                            "consecutive epochs." % (self.monitor, self.tol, self.n_iter_no_change)
-                        )
-                    else:
-                        msg = (
-                            "Training loss did not improve more than tol=%f for %d "
-                            "consecutive epochs." % (self.tol, self.n_iter_no_change)
-                        )
-                    converged = self._trigger_stopping(msg)
-                    if not converged:
-                        self._no_improvement_count = 0
-                if converged or self.n_iter_ == self.max_iter:
-                    self.__dict__.pop("_unfinished_fit", None)  # a checkpoint now is final
-                if epoch_tasks and tasks.end(self._stopped_here):
-                    break
-                if converged or incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                        "optimization hasn't converged yet." % self.max_iter,
-                        ConvergenceWarning,
-                    )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-        except FloatingPointError as exc:
-            # The C core stops before applying a non-finite loss or gradient, so
-            # the weights are those of the last finite step, unless a step
-            # overflowed them: then those of the epoch's start.
-            if not (np.isfinite(params).all() and np.isfinite(self._opt_state).all()):
-                params[:] = last_params
-                self._opt_state[:] = last_state
-                self._opt_t = last_t
-            self.history_["weight_grad_norm"].append([np.inf] * len(self.coefs_))
-            diagnose_gradients(self.history_, issued_warnings)
-            self.history_["weight_grad_norm"].pop()
-            if not early_stopping:
-                raise ValueError(
-                    "Solver produced non-finite parameter weights. The input data may"
-                    " contain large values and need to be preprocessed. The model "
-                    "keeps the last finite weights; a smaller learning_rate_init, "
-                    "clip_norm or scaled inputs help."
-                ) from exc
-            warnings.warn(
-                "Training stopped: the loss became non-finite. The weights of the "
-                "best validation epoch are kept.",
-                ConvergenceWarning,
-            )
-        finally:
-            blas_limit.close()
-
-        diagnose_gradients(self.history_, issued_warnings, final=True)
-        if early_stopping and self.restore_best_weights:
-            params[:] = self._best_params
-
-    def _validation_figures(self, net, validation):
-        """(loss, score, monitored metric or NaN) on the validation set: the loss
-        and the predictions from one C forward pass, metrics in C."""
-        X_val, Y_val, y_true, sw_val = validation
-        output = np.empty(Y_val.shape, dtype=self._params.dtype)
-        loss, _ = net.loss_grad(self._params, X_val, Y_val, sw_val, 0.0, need_grad=False,
-                                out=output)
-        y_pred = self._predictions(output)
-        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
-            return loss, np.nan, np.nan
-        score_function = metrics.accuracy_score if is_classifier(self) else metrics.r2_score
-        score = score_function(y_true, y_pred, sample_weight=sw_val)
-        metric = np.nan
-        if self.monitor in _MONITOR_METRICS:
-            function, kwargs, _, _ = _MONITOR_METRICS[self.monitor]
-            metric = function(y_true, y_pred, sample_weight=sw_val, **kwargs)
-        return loss, score, metric
-
-    def _monitored_value(self):
-        """The last epoch's monitored validation figure, higher is better."""
-        if self.monitor == "score":
-            return self.history_["val_score"][-1]
-        if self.monitor == "loss":
-            return -self.history_["val_loss"][-1]
-        greater_is_better = _MONITOR_METRICS[self.monitor][2]
-        metric = self.history_["val_metric"][-1]
-        return metric if greater_is_better else -metric
-
-    def _trigger_stopping(self, msg):
-        """scikit-learn's rule: adaptive sgd divides the rate by 5 instead of stopping."""
-        if self.solver != "sgd" or self.learning_rate != "adaptive":
-            if self.verbose:
-                print(msg + " Stopping.")
-            return True
-        if self._learning_rate <= 1e-6:
-            if self.verbose:
-                print(msg + " Learning rate too small. Stopping.")
-            return True
-        self._learning_rate /= 5.0
-        if self.verbose:
-            print(msg + " Setting learning rate to %f" % self._learning_rate)
-        return False
-
-    def _update_no_improvement_count(self, validating, early_stopping):
-        """scikit-learn's patience rule on the training loss, or with early
-        stopping on the monitored validation figure (min_delta is tol)."""
-        if validating:
-            score = self.history_["val_score"][-1]
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print("Validation score: %f" % score)
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-            value = self._monitored_value()
-            best = getattr(self, "_best_monitored", -np.inf)
-            if early_stopping:
-                if value < best + self.tol:
-                    self._no_improvement_count += 1
-                else:
-                    self._no_improvement_count = 0
-            if value > best:
-                self._best_monitored = value
-                self._best_params = self._params.copy()
-            if early_stopping:
-                return
-        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        if self.loss_curve_[-1] < self.best_loss_:
-            self.best_loss_ = self.loss_curve_[-1]
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         y_pred = self._predict(X, check_input=False)
@@ -1180,7 +748,7 @@ class BaseMultilayerPerceptron(callbacks.CallbackSupportMixin, BaseEstimator, AB
         params = self._packed_params()
         out_dtype = X.dtype  # as predict: values come in the input's float dtype
         X = self._as_compute(X, params.dtype)
-        net = self._network(max(1, min(X.shape[0], _CHUNK_ROWS)))
+        net = self._chunked_network(X.shape[0])
         layers = [LayerOutput(z.astype(out_dtype, copy=False), a.astype(out_dtype, copy=False))
                   for z, a in net.forward_all(params, X)]
         self._renormalized(layers[-1].activation)

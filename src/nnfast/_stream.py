@@ -148,6 +148,8 @@ def with_cheap_path(partial_fit: F) -> F:
     checked_batch returns: the same epoch, without that wrapper (11 us of
     CPU a call, timed on an estimator with a no-op partial_fit).
     """
+    from nnfast._training import fit_stochastic  # _training imports this module
+
     full = _fit_context(prefer_skip_nested_validation=True)(partial_fit)
 
     @functools.wraps(partial_fit)
@@ -156,7 +158,7 @@ def with_cheap_path(partial_fit: F) -> F:
             if not args and known_classes(model, kwargs):
                 batch = checked_batch(model, X, y, sample_weight)
                 if batch is not None:
-                    model._fit_stochastic(*batch, incremental=True, validation_data=None)
+                    fit_stochastic(model, *batch, incremental=True, validation_data=None)
                     return model._check_finite_weights()
             return full(model, X, y, sample_weight, *args, **kwargs)
         finally:
