@@ -314,7 +314,7 @@ static inline double nnf__exp_m_sq(double a)
     return p * nnf__pow2(n);
 }
 
-/* erf(x): max error 1.31 ulp float, 1.35 ulp double. Below 1, x + x P(x^2); from 1,
+/* erf(x): max error 1.31 ulp float, 1.27 ulp double. Below 1, x + x P(x^2); from 1,
  * 1 - e Q(x) with e = exp(-x^2) and Q ~ exp(x^2) erfc(x), whose error erf sees
  * scaled by erfc(x) <= 0.16: for double, Q is a rational function (degrees 5 and
  * 6; a polynomial needs degree 19 on [1, 6]), whose division costs less than the
