@@ -52,10 +52,16 @@ static inline double nnf__tanh_p(double u)
     return -0x1.5555555555492p-2 + u * (0x1.1111111101f7dp-3 + u * (-0x1.ba1ba1ad0a35fp-5 + u * (0x1.664f45b1fb667p-6 + u * (-0x1.226ddbb1c94adp-7 + u * (0x1.d6c5ef0515ef3p-9 + u * (-0x1.7cf2134fbe0dp-10 + u * (0x1.2f995277a181ep-11 + u * (-0x1.b8d129a0e951ap-13 + u * (0x1.ab6d2e81ae7f3p-15)))))))));
 }
 
-/* exp(x^2) erfc(x) at t = x - 2.5, 1 <= x <= 3.95 (weighted: its error reaches erf times erfc(x) / erf(x)), degree 8; weighted fit error 3.04e-9 */
-static inline float nnf__erfcxf(float t)
+/* exp(x^2) erfc(x) = P(t) / Q(t) at t = x - 1, 1 <= x <= 3.95 (weighted: its error reaches erf times erfc(x) / erf(x)): P, degree 2; weighted fit error of P / Q with its coefficients rounded 5.72e-10 */
+static inline float nnf__erfcx_pf(float t)
 {
-    return 0x1.afbbe6p-3f + t * (-0x1.307fd8p-4f + t * (0x1.9851eap-6f + t * (-0x1.0a3ba4p-7f + t * (0x1.2bd31ap-9f + t * (-0x1.71105ap-11f + t * (0x1.07646ep-11f + t * (0x1.b27a7ep-13f + t * (0x1.b37fa8p-14f))))))));
+    return 0x1.b5d878p-2f + t * (0x1.11211ep-2f + t * (0x1.acb0bp-5f));
+}
+
+/* Q of nnf__erfcx_pf, degree 3 */
+static inline float nnf__erfcx_qf(float t)
+{
+    return 0x1p+0f + t * (0x1.4344eep+0f + t * (0x1.22edd6p-1f + t * (0x1.7acbdap-4f)));
 }
 
 /* exp(x^2) erfc(x) = P(t) / Q(t) at t = x - 1, 1 <= x <= 6 (weighted as erfcx_f32): P, degree 5; weighted fit error of P / Q with its coefficients rounded 2.29e-18 */

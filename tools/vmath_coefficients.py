@@ -160,17 +160,18 @@ POLYNOMIALS = [
      "erf(x) / x - 1 at u = x^2 <= 1 (error relative to erf(x) / x)"),
     ("tanh_p", tanh_p, tanh_p_weight, (0, 0.3025), {"float": 4, "double": 9}, 0,
      "(tanh(x) - x) / x^3 at u = x^2 <= 0.55^2 (error relative to tanh(x))"),
-    ("erfcx_f32", erfcx, erf_weight, (1, 3.95), {"float": 8}, mp.mpf(2.5),
-     "exp(x^2) erfc(x) at t = x - 2.5, 1 <= x <= 3.95 (weighted: its error reaches erf"
-     " times erfc(x) / erf(x))"),
 ]
 
 RATIONALS = [
     # name, function, weight, interval, degrees (P, Q) per type, centre, what.
-    # A polynomial in x - c fits erfcx's 1/x-like fall on [1, 6] slowly (degree
-    # 19); P / Q does it in 5 + 6. Centred at 1, t = x - 1 >= 0 and every
-    # coefficient is positive: P and Q have no cancellation to round.
-    ("erfcx", erfcx, erf_weight, (1, 6), {"double": (5, 6)}, mp.mpf(1),
+    # A polynomial in x - c fits erfcx's 1/x-like fall slowly (degree 8 float on
+    # [1, 3.95], 19 double on [1, 6]); P / Q does it in 2 + 3 and 5 + 6. Centred
+    # at 1, t = x - 1 >= 0 and every coefficient is positive: P and Q have no
+    # cancellation to round.
+    ("erfcx_f32", erfcx, erf_weight, (1, 3.95), {"float": (2, 3)}, mp.mpf(1),
+     "exp(x^2) erfc(x) = P(t) / Q(t) at t = x - 1, 1 <= x <= 3.95 (weighted: its error"
+     " reaches erf times erfc(x) / erf(x))"),
+    ("erfcx_f64", erfcx, erf_weight, (1, 6), {"double": (5, 6)}, mp.mpf(1),
      "exp(x^2) erfc(x) = P(t) / Q(t) at t = x - 1, 1 <= x <= 6 (weighted as erfcx_f32)"),
 ]
 
@@ -192,6 +193,7 @@ def main():
         for ctype, (n, m) in degrees.items():
             p, q, error = fit_rational(f, weight, mp.mpf(a), mp.mpf(b), n, m, centre, ctype)
             suffix = "f" if ctype == "float" else ""
+            name = name[:-4] if name.endswith(("_f32", "_f64")) else name
             print()
             print(horner(f"nnf__{name}_p{suffix}", ctype, "t", p,
                          f"{what}: P, degree {n}; weighted fit error of P / Q with its"
