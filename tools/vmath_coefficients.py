@@ -2,8 +2,11 @@
 
 Each polynomial is a weighted least-squares fit, in 40-digit arithmetic (mpmath),
 on Chebyshev nodes of its interval -- close to the minimax polynomial -- rounded
-to the float type. The fit's own error is printed and written beside it; the
-error of the C functions as a whole is measured by tests/ulp/ulp_check.c.
+to the float type. A rational function P / Q is fitted the same way, linearised
+(P - f Q, reweighted by the last Q until it settles). The fit's own error is
+printed and written beside it (a rational's with its coefficients rounded, which
+is where its error grows if Q cancels); the error of the C functions as a whole
+is measured by tests/ulp/ulp_check.c.
 
     python tools/vmath_coefficients.py > csrc/vmath_poly.h
 """
@@ -78,24 +81,63 @@ def fit(f, weight, a, b, degree, centre=0):
     return c, error
 
 
-def literal(value, ctype):
-    """A C hexadecimal literal of value rounded to ctype."""
+def fit_rational(f, weight, a, b, n, m, centre, ctype):
+    """Coefficients p[k], q[k] (q[0] = 1) of P(t) / Q(t), t = x - centre, of
+    degrees n and m, minimising weight * (P / Q - f) at Chebyshev nodes of [a, b]:
+    the linear problem weight * (P - f Q) / Q_last, solved again with the new Q
+    until it settles (Sanathanan-Koerner). The largest weighted error on a fine
+    grid is that of the coefficients rounded to ctype."""
+    count = 8 * (n + m + 2)
+    nodes = [(a + b) / 2 + (b - a) / 2 * mp.cos(mp.pi * (i + mp.mpf(1) / 2) / count)
+             for i in range(count)]
+    values = [f(x) for x in nodes]
+    weights = [weight(x) for x in nodes]
+    q_last = [mp.mpf(1)] * count
+    for _ in range(10):
+        A = mp.matrix(count, n + 1 + m)
+        y = mp.matrix(count, 1)
+        for i, x in enumerate(nodes):
+            w = weights[i] / q_last[i]
+            for k in range(n + 1):
+                A[i, k] = w * (x - centre) ** k
+            for k in range(1, m + 1):
+                A[i, n + k] = -w * values[i] * (x - centre) ** k
+            y[i] = w * values[i]
+        c = mp.qr_solve(A, y)[0]
+        p = [c[k] for k in range(n + 1)]
+        q = [mp.mpf(1)] + [c[n + k] for k in range(1, m + 1)]
+        q_last = [mp.polyval(q[::-1], x - centre) for x in nodes]
+    rounded_p = [mp.mpf(literal_value(v, ctype)) for v in p]
+    rounded_q = [mp.mpf(literal_value(v, ctype)) for v in q]
+    grid = [a + (b - a) * mp.mpf(i) / 4000 for i in range(4001)]
+    error = max(abs(weight(x) * (mp.polyval(rounded_p[::-1], x - centre)
+                                 / mp.polyval(rounded_q[::-1], x - centre) - f(x)))
+                for x in grid)
+    return p, q, error
+
+
+def literal_value(value, ctype):
+    """value rounded to ctype (as a Python float, which holds either exactly)."""
     bits = 24 if ctype == "float" else 53
     m, e = mp.frexp(value)  # value = m 2^e, 0.5 <= |m| < 1
-    m = mp.nint(m * 2**bits)
-    if abs(m) == 2**bits:
-        m, e = m / 2, e + 1
-    text = float(m * mp.mpf(2) ** (e - bits)).hex()
+    return float(mp.nint(m * 2**bits) * mp.mpf(2) ** (e - bits))
+
+
+def literal(value, ctype):
+    """A C hexadecimal literal of value rounded to ctype."""
+    text = literal_value(value, ctype).hex()
     text = re.sub(r"\.?0+p", "p", text)
     return text + ("f" if ctype == "float" else "")
 
 
-def horner(name, ctype, var, coeffs, what, error):
+def horner(name, ctype, var, coeffs, what, error=None):
     terms = [literal(c, ctype) for c in coeffs]
     expr = terms[-1]
     for t in reversed(terms[:-1]):
         expr = f"{t} + {var} * ({expr})"
-    return (f"/* {what}; weighted fit error {mp.nstr(error, 3)} */\n"
+    if error is not None:
+        what = f"{what}; weighted fit error {mp.nstr(error, 3)}"
+    return (f"/* {what} */\n"
             f"static inline {ctype} {name}({ctype} {var})\n{{\n    return {expr};\n}}\n")
 
 
@@ -114,21 +156,30 @@ POLYNOMIALS = [
      "(exp(r) - 1 - r) / r^2 for |r| <= ln(2) / 2"),
     ("log_q", log_q, relative(log_q), (0, S2_MAX), {"float": 3, "double": 7}, 0,
      "(2 atanh(s) - 2 s) / s^3 at z = s^2 <= (3 - 2 sqrt(2))^2"),
-    ("erf_a", erf_a, erf_a_weight, (0, 1), {"float": 6, "double": 12}, 0,
+    ("erf_a", erf_a, erf_a_weight, (0, 1), {"float": 6, "double": 11}, 0,
      "erf(x) / x - 1 at u = x^2 <= 1 (error relative to erf(x) / x)"),
     ("tanh_p", tanh_p, tanh_p_weight, (0, 0.3025), {"float": 4, "double": 9}, 0,
      "(tanh(x) - x) / x^3 at u = x^2 <= 0.55^2 (error relative to tanh(x))"),
-    ("erfcx_f32", erfcx, erf_weight, (1, 3.95), {"float": 8}, mp.mpf(2.5),
-     "exp(x^2) erfc(x) at t = x - 2.5, 1 <= x <= 3.95 (weighted: its error reaches erf"
-     " times erfc(x) / erf(x))"),
-    ("erfcx_f64", erfcx, erf_weight, (1, 6), {"double": 19}, mp.mpf(3.5),
-     "exp(x^2) erfc(x) at t = x - 3.5, 1 <= x <= 6 (weighted as erfcx_f32)"),
+]
+
+RATIONALS = [
+    # name, function, weight, interval, degrees (P, Q) per type, centre, what.
+    # A polynomial in x - c fits erfcx's 1/x-like fall slowly (degree 8 float on
+    # [1, 3.95], 19 double on [1, 6]); P / Q does it in 2 + 3 and 5 + 6. Centred
+    # at 1, t = x - 1 >= 0 and every coefficient is positive: P and Q have no
+    # cancellation to round.
+    ("erfcx_f32", erfcx, erf_weight, (1, 3.95), {"float": (2, 3)}, mp.mpf(1),
+     "exp(x^2) erfc(x) = P(t) / Q(t) at t = x - 1, 1 <= x <= 3.95 (weighted: its error"
+     " reaches erf times erfc(x) / erf(x))"),
+    ("erfcx_f64", erfcx, erf_weight, (1, 6), {"double": (5, 6)}, mp.mpf(1),
+     "exp(x^2) erfc(x) = P(t) / Q(t) at t = x - 1, 1 <= x <= 6 (weighted as erfcx_f32)"),
 ]
 
 
 def main():
     print("/* Generated by tools/vmath_coefficients.py; do not edit. The polynomials of")
-    print(" * csrc/vmath.h, each in Horner form (compilers with FMA contract it). */")
+    print(" * csrc/vmath.h, each in Horner form, and the numerator and denominator")
+    print(" * (_p, _q) of its rational functions. */")
     print("#ifndef NNF_VMATH_POLY_H\n#define NNF_VMATH_POLY_H")
     for name, f, weight, (a, b), degrees, centre, what in POLYNOMIALS:
         for ctype, degree in degrees.items():
@@ -138,6 +189,18 @@ def main():
             fname = f"nnf__{name}{suffix}" if not name.endswith(("_f32", "_f64")) else f"nnf__{name[:-4]}{suffix}"
             print()
             print(horner(fname, ctype, var, c, f"{what}, degree {degree}", error), end="")
+    for name, f, weight, (a, b), degrees, centre, what in RATIONALS:
+        for ctype, (n, m) in degrees.items():
+            p, q, error = fit_rational(f, weight, mp.mpf(a), mp.mpf(b), n, m, centre, ctype)
+            suffix = "f" if ctype == "float" else ""
+            name = name[:-4] if name.endswith(("_f32", "_f64")) else name
+            print()
+            print(horner(f"nnf__{name}_p{suffix}", ctype, "t", p,
+                         f"{what}: P, degree {n}; weighted fit error of P / Q with its"
+                         f" coefficients rounded {mp.nstr(error, 3)}"), end="")
+            print()
+            print(horner(f"nnf__{name}_q{suffix}", ctype, "t", q, f"Q of nnf__{name}_p{suffix},"
+                         f" degree {m}"), end="")
     print("\n#endif")
 
 
