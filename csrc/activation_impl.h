@@ -25,18 +25,39 @@ static inline REAL SFX(sum8)(const REAL *x, size_t n)
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* p (B,OC) = softmax of each row of z (B,OC); p may alias z. */
+/* The largest of x (n >= 1) in eight lanes as sum8 (vectorised, and no vector
+ * set-up for a short row); a NaN in x makes its softmax row NaN whatever it
+ * returns. */
+static inline REAL SFX(max8)(const REAL *x, size_t n)
+{
+    REAL m[8];
+    for (size_t k = 0; k < 8; k++) m[k] = x[0];
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (size_t k = 0; k < 8; k++) m[k] = x[j + k] > m[k] ? x[j + k] : m[k];
+    for (size_t k = 0; j + k < n; k++) m[k] = x[j + k] > m[k] ? x[j + k] : m[k];
+    for (size_t w = 4; w > 0; w /= 2)
+        for (size_t k = 0; k < w; k++) m[k] = m[k + w] > m[k] ? m[k + w] : m[k];
+    return m[0];
+}
+
+/* p (B,OC) = softmax of each row of z (B,OC); p may alias z. The rows are
+ * shifted by their maximum first and the exps taken in one loop over the
+ * whole batch, so that they are vectorised whatever the number of classes
+ * (a loop per row of 4 or 10 classes is too short for AVX-512's 16 lanes). */
 static NNF_HOT void SFX(softmax_rows)(REAL *p, const REAL *z, size_t B, size_t OC)
 {
     if (OC == 0) return;
     for (size_t i = 0; i < B; i++) {
         const REAL *zr = z + i * OC;
         REAL *pr = p + i * OC;
-        /* the maximum is the same in any order (a NaN makes the row NaN either way) */
-        REAL zmax = zr[0];
-#pragma omp simd reduction(max : zmax)
-        for (size_t j = 1; j < OC; j++) zmax = zr[j] > zmax ? zr[j] : zmax;
-        for (size_t j = 0; j < OC; j++) pr[j] = R_EXP(zr[j] - zmax);
+        REAL zmax = SFX(max8)(zr, OC);
+        for (size_t j = 0; j < OC; j++) pr[j] = zr[j] - zmax;
+    }
+    size_t n = B * OC;
+    for (size_t k = 0; k < n; k++) p[k] = R_EXP(p[k]);
+    for (size_t i = 0; i < B; i++) {
+        REAL *pr = p + i * OC;
         REAL inv = 1 / SFX(sum8)(pr, OC);
         for (size_t j = 0; j < OC; j++) pr[j] *= inv;
     }
