@@ -435,8 +435,9 @@ static inline struct nnf__one_plus_exp nnf__one_plus_exp(double x)
  * good to a few bits since the correction is about an ulp. Never
  * overflows; saturates to exactly 1 (x > 17.4 float, 37.5 double) and to 0 (e
  * underflows); NaN only for NaN. Max error 1.50 ulp float, 1.51 ulp double. */
-static inline float nnf__logistic_off(float x, struct nnf__one_plus_expf o)
+static inline float nnf_logisticf(float x)
 {
+    struct nnf__one_plus_expf o = nnf__one_plus_expf(x);
     float num = x >= 0.0f ? 1.0f : o.e, num_err = x >= 0.0f ? 0.0f : o.e_err;
     float y = num / o.d;
     float w = x >= 0.0f ? y : 1.0f - y;
@@ -444,8 +445,9 @@ static inline float nnf__logistic_off(float x, struct nnf__one_plus_expf o)
     return x == x ? y : x;
 }
 
-static inline double nnf__logistic_of(double x, struct nnf__one_plus_exp o)
+static inline double nnf_logistic(double x)
 {
+    struct nnf__one_plus_exp o = nnf__one_plus_exp(x);
     double num = x >= 0.0 ? 1.0 : o.e, num_err = x >= 0.0 ? 0.0 : o.e_err;
     double y = num / o.d;
     double w = x >= 0.0 ? y : 1.0 - y;
@@ -453,39 +455,21 @@ static inline double nnf__logistic_of(double x, struct nnf__one_plus_exp o)
     return x == x ? y : x;
 }
 
-static inline float nnf_logisticf(float x)
-{
-    return nnf__logistic_off(x, nnf__one_plus_expf(x));
-}
-
-static inline double nnf_logistic(double x)
-{
-    return nnf__logistic_of(x, nnf__one_plus_exp(x));
-}
-
 /* log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), the log1p of d with d's
  * error as its correction: x itself once exp(-x) is below half an ulp of x,
  * exp(x) for very negative x. Max error 1.65 ulp float, 1.51 ulp double. */
-static inline float nnf__softplus_off(float x, struct nnf__one_plus_expf o)
+static inline float nnf_softplusf(float x)
 {
+    struct nnf__one_plus_expf o = nnf__one_plus_expf(x);
     float y = (x > 0.0f ? x : 0.0f) + nnf__log12f(o.d, o.d_err);
     return x == x ? y : x;
 }
 
-static inline double nnf__softplus_of(double x, struct nnf__one_plus_exp o)
-{
-    double y = (x > 0.0 ? x : 0.0) + nnf__log12(o.d, o.d_err);
-    return x == x ? y : x;
-}
-
-static inline float nnf_softplusf(float x)
-{
-    return nnf__softplus_off(x, nnf__one_plus_expf(x));
-}
-
 static inline double nnf_softplus(double x)
 {
-    return nnf__softplus_of(x, nnf__one_plus_exp(x));
+    struct nnf__one_plus_exp o = nnf__one_plus_exp(x);
+    double y = (x > 0.0 ? x : 0.0) + nnf__log12(o.d, o.d_err);
+    return x == x ? y : x;
 }
 
 /* softplus(x) and its derivative, the logistic, in *s, from one exp(-|x|) and
