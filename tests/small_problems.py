@@ -1,7 +1,8 @@
 """The small data sets of the callback and checkpoint tests (test_callbacks.py,
 test_checkpoint.py): iris, standardised, for classifiers and the Perceptron, and a
-make_regression problem with unit-variance targets for regressors; and fits
-that keep the fixed-epoch ConvergenceWarning quiet."""
+make_regression problem with unit-variance targets for regressors; fits that
+keep the fixed-epoch ConvergenceWarning quiet; and the hooks a callback of
+scikit-learn's API must have, doing nothing."""
 
 import warnings
 
@@ -31,3 +32,20 @@ def quiet(call, *args, **kwargs):
 def quiet_fit(model, X, y, **kwargs):
     """model.fit(X, y, **kwargs) without ConvergenceWarning."""
     return quiet(model.fit, X, y, **kwargs)
+
+
+class QuietHooks:
+    """A callback's four hooks, taking only estimator and context (as
+    ProgressBar's) and doing nothing: a test's callback overrides the ones it uses."""
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        pass

@@ -19,7 +19,7 @@ import nnfast
 from nnfast import MLPClassifier, MLPRegressor, Perceptron
 from nnfast.callbacks import HAS_CALLBACK_API
 from sigint import interrupted_after
-from small_problems import X_IRIS, X_REG, Y_IRIS, Y_REG, data_for, quiet_fit
+from small_problems import X_IRIS, X_REG, Y_IRIS, Y_REG, QuietHooks, data_for, quiet_fit
 
 pytestmark = pytest.mark.skipif(
     not HAS_CALLBACK_API, reason="scikit-learn < 1.9 has no callback API (sklearn.callback)")
@@ -51,20 +51,11 @@ class Recorder:
         return bool(self.stop_at and self.stop_at(context))
 
 
-class Light:
+class Light(QuietHooks):
     """A callback whose hooks take only estimator and context, as ProgressBar's."""
 
     def __init__(self):
         self.ends = 0
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
 
     def on_fit_task_end(self, estimator, context):
         self.ends += 1

@@ -20,25 +20,16 @@ from sklearn.datasets import make_regression
 import nnfast
 from nnfast import MLPClassifier, MLPRegressor, Perceptron
 from nnfast.callbacks import HAS_CALLBACK_API, ModelCheckpoint
-from small_problems import X_IRIS, X_REG, Y_IRIS, Y_REG, data_for, quiet
+from small_problems import X_IRIS, X_REG, Y_IRIS, Y_REG, QuietHooks, data_for, quiet
 
 needs_callbacks = pytest.mark.skipif(
     not HAS_CALLBACK_API, reason="scikit-learn < 1.9 has no callback API (sklearn.callback)")
 
-class StopAt:
+class StopAt(QuietHooks):
     """Stops the fit after epoch `epoch` (1-based), as a killed process would."""
 
     def __init__(self, epoch):
         self.epoch = epoch
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
 
     def on_fit_task_end(self, estimator, context):
         return context.task_name == "epoch" and context.task_id + 1 == self.epoch

@@ -6,6 +6,7 @@ tests/test_kernels.py checks the one-thread epoch: the threads may change the
 order of a sum, nothing else.
 """
 
+import functools
 import gc
 import os
 import signal
@@ -397,12 +398,15 @@ def test_the_last_fit_to_leave_restores_the_limit_from_another_thread():
         assert blas_limits() == before, "the limit stayed lowered after both fits"
 
 
+def record_limits_inside(inside):
+    """Append BLAS's limits as they read inside single_threaded_blas to inside."""
+    with _threads.single_threaded_blas():
+        inside.append(blas_limits())
+
+
 def test_a_fit_in_a_worker_thread_limits_blas_after_the_main_thread_set_a_limit():
     inside = []
-
-    def fit():
-        with _threads.single_threaded_blas():
-            inside.append(blas_limits())
+    fit = functools.partial(record_limits_inside, inside)
 
     with threadpool_limits(limits=2, user_api="blas"):  # this thread sets a limit first
         before = blas_limits()
@@ -420,10 +424,7 @@ def test_single_threaded_blas_through_threadpoolctls_methods(monkeypatch):
         limit.claimed = True
     monkeypatch.setattr(_threads, "_limits", lambda: limits)
     inside = []
-
-    def fit():
-        with _threads.single_threaded_blas():
-            inside.append(blas_limits())
+    fit = functools.partial(record_limits_inside, inside)
 
     with threadpool_limits(limits=2, user_api="blas"):  # this thread sets a limit first
         before = blas_limits()
