@@ -237,12 +237,7 @@ def _resumed_model(args, options, features, is_classifier):
     nnfast.callbacks.ModelCheckpoint)."""
     import nnfast
 
-    try:
-        model = nnfast.load(args.resume)
-    except OSError as exc:
-        raise DataError(f"cannot read the checkpoint {args.resume}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise DataError(str(exc)) from None
+    model = _load(args.resume, "cannot read the checkpoint {path}: {reason}")
     expected = nnfast.MLPClassifier if is_classifier else nnfast.MLPRegressor
     if type(model) is not expected:
         raise DataError(f"--resume: {args.resume} holds a {type(model).__name__}, this "
@@ -268,6 +263,20 @@ def _resumed_model(args, options, features, is_classifier):
              else f"its fit had finished: training {model.max_iter} more epochs (warm_start)")
     print(f"checkpoint: {args.resume}, {state}")
     return model.set_params(warm_start=True)
+
+
+def _load(path, unreadable):
+    """nnfast.load(path); a DataError with `unreadable` (formatted with path and
+    the OS's reason) when the file cannot be read, with load's own message when
+    it holds no nnfast model."""
+    import nnfast
+
+    try:
+        return nnfast.load(path)
+    except OSError as exc:
+        raise DataError(unreadable.format(path=path, reason=exc.strerror)) from None
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
 
 
 def _set_checkpoint(model, path):
@@ -459,14 +468,7 @@ def _report(y_true, y_pred, classifier):
 
 def predict(args):
     """Predictions of a saved model for the rows of a CSV file, as CSV."""
-    import nnfast
-
-    try:
-        model = nnfast.load(args.model)
-    except OSError as exc:
-        raise DataError(f"{args.model}: cannot read the model ({exc.strerror})") from None
-    except ValueError as exc:
-        raise DataError(str(exc)) from None
+    model = _load(args.model, "{path}: cannot read the model ({reason})")
     if args.proba and not hasattr(model, "predict_proba"):
         raise DataError(f"--proba needs a classifier with predict_proba; {args.model} "
                         f"holds a {type(model).__name__}")
