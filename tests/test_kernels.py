@@ -403,6 +403,35 @@ def test_binary_log_loss_takes_soft_targets(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("O", [1, 3])
+def test_binary_log_loss_of_many_rows_is_the_sum_of_each_row_alone(dtype, O):
+    # The elements are taken in chunks of 256 (rows of 3 outputs straddle them);
+    # each row's loss and delta must still be what that row gives on its own,
+    # and the sum is taken row after row in order: equal to the bit.
+    rng = np.random.default_rng(13)
+    B = 301
+    z = rng.uniform(-4, 4, (B, O)).astype(dtype)
+    y = rng.integers(0, 2, (B, O)).astype(np.float64)
+    y[::7] = rng.uniform(0, 1, (len(y[::7]), O))
+    y = y.astype(dtype)
+    sw = rng.uniform(0.5, 2, B).astype(dtype)
+    p, delta = np.empty_like(z), np.empty_like(z)
+    got = _core.output_loss(delta, p, z, y, sw, "binary_log_loss", 0.25)
+    total = 0.0
+    for i in range(B):
+        p_i, d_i = np.empty((1, O), dtype), np.empty((1, O), dtype)
+        total += _core.output_loss(d_i, p_i, z[i:i + 1], y[i:i + 1], sw[i:i + 1],
+                                   "binary_log_loss", 0.25)
+        assert_array_equal(p[i], p_i[0], err_msg=f"row {i}: p differs from the row alone")
+        assert_array_equal(delta[i], d_i[0], err_msg=f"row {i}: delta differs")
+    assert got == total, f"loss sum {got!r} of {B} rows, {total!r} row by row"
+    p_expected = activation_reference("logistic", z.astype(np.float64))
+    expected = unnormalised_sk_loss("binary_log_loss", y.astype(np.float64), p_expected,
+                                    sw.astype(np.float64))
+    assert got == pytest.approx(expected, rel=rtol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_binary_log_loss_output_is_the_logistic_activation_bit_for_bit(dtype):
     # The loss computes its own logistic; predict uses activation_forward's.
     # They must agree exactly, or a fit's loss and its predictions disagree.
