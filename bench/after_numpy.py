@@ -2,9 +2,9 @@
 
 A large NumPy product wakes NumPy's OpenBLAS threads, which then spin for about
 0.1 s waiting for more work: a fit that starts in that time finds one core taken.
-For each workload this prints the fit time (median and fastest of ``--rounds``)
-alone and right after ``A @ A`` (1000 x 1000, float64), float32 data, with BLAS's thread
-limit (all the cores) and with one thread::
+For each workload this prints the fit time on float32 data (median and fastest
+of ``--rounds``) alone and right after ``A @ A`` (1000 x 1000, float64), with
+BLAS's thread limit (all the cores) and with one thread::
 
     python bench/after_numpy.py --rounds 9 --workloads tabular_small,regression_mid
 

@@ -136,12 +136,12 @@ def estrin(name, ctype, var, coeffs, what, error=None):
     As many operations as Horner's rule, but the longest chain of dependent ones
     grows as 2 log2(degree) instead of 2 degree. That chain is what bounds the
     vectorised activation loops (an out-of-order core keeps only two or three
-    iterations of them in flight): float64 softplus with its logistic went from
-    3.78 to 3.10 ns per element with AVX-512."""
+    iterations of them in flight): float64 softplus's forward went from 3.35 to
+    2.69 ns per element with AVX-512."""
     level = [literal(c, ctype) for c in coeffs]
     power, decls = var, []
     while len(level) > 1:
-        level = [f"({a} + {power} * {b})" if b else a
+        level = [f"({a} + {power} * {b})" if b is not None else a
                  for a, b in zip(level[::2], level[1::2] + [None])]
         if len(level) > 1:
             square = f"{var}{2 * int(power[len(var):] or 1)}"
