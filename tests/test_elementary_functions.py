@@ -10,6 +10,10 @@ program, tests/ulp/ulp_check.c, run by .ci/stage-ulp.sh: it takes minutes. Here
 a dense sample of it: every 97th float32 bit pattern of each function's range.
 """
 
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import scipy.special
@@ -225,3 +229,18 @@ def test_softmax_rows_do_not_depend_on_their_alignment(width, dtype):
 def test_unknown_function_is_a_value_error():
     with pytest.raises(ValueError, match="unknown elementary function 'sin'"):
         _core.elementary(np.zeros(1), np.zeros(1), "sin")
+
+
+def test_the_polynomial_header_is_what_its_generator_writes():
+    # csrc/vmath_poly.h says "do not edit": it must be tools/vmath_coefficients.py's
+    # output exactly (coefficients and Estrin's order of evaluation), so that the
+    # fits and the header never drift apart. Needs the source tree and mpmath.
+    root = pathlib.Path(__file__).resolve().parent.parent
+    generator = root / "tools" / "vmath_coefficients.py"
+    if not generator.exists():
+        pytest.skip("tools/vmath_coefficients.py is not here (an installed sdist's tests)")
+    pytest.importorskip("mpmath")
+    out = subprocess.run([sys.executable, str(generator)], capture_output=True, text=True,
+                         check=True).stdout
+    assert out == (root / "csrc" / "vmath_poly.h").read_text(), (
+        "csrc/vmath_poly.h differs from `python tools/vmath_coefficients.py`'s output")
