@@ -39,26 +39,25 @@ static double SFX(binary_log_loss)(REAL *delta, REAL *p, const REAL *z, const RE
                                    const REAL *sw, double delta_scale, size_t B, size_t O)
 {
     enum { CHUNK = 256 };
-    REAL term[CHUNK];
-    double total = 0, row = 0;
+    REAL term[CHUNK], s = 0;
+    double total = 0, row = 0, w = 1;
     size_t i = 0, col = 0, n = B * O;
-    double w = sw && B ? (double)sw[0] : 1.0;
-    REAL s = (REAL)(w * delta_scale);
     for (size_t start = 0; start < n; start += CHUNK) {
         size_t m = n - start < CHUNK ? n - start : CHUNK;
         SFX(binary_log_terms)(p + start, term, z + start, y + start, m);
         for (size_t k = 0; k < m; k++) {
             size_t j = start + k;
+            if (col == 0) { /* row i starts */
+                w = sw ? (double)sw[i] : 1.0;
+                s = (REAL)(w * delta_scale);
+            }
             row -= term[k];
             if (delta) delta[j] = (p[j] - y[j]) * s;
             if (++col == O) {
                 total += w * row;
                 row = 0;
                 col = 0;
-                if (++i < B) {
-                    w = sw ? (double)sw[i] : 1.0;
-                    s = (REAL)(w * delta_scale);
-                }
+                i++;
             }
         }
     }
